@@ -1,0 +1,13 @@
+DROP TABLE change_log;
+DROP TABLE audit_log;
+DROP TABLE api_keys;
+DROP TABLE idempotency_keys;
+DROP TABLE weekly_quota;
+DROP TABLE stock_ledger;
+DROP TABLE sale_voids;
+DROP TABLE sales;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE site_stock;
+DROP TABLE sites;
+DROP FUNCTION refuse_change();

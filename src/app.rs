@@ -1,0 +1,98 @@
+//! Wiring: configuration, secrets, policy and pool become a running HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::db::{self, Backend, Pool};
+use crate::domain::clock::Clock;
+use crate::domain::policy::Policy;
+use crate::http;
+use crate::secrets::Secrets;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub clock: Clock,
+    pub backend: Backend,
+    pub policy: Arc<Policy>,
+    pub secrets: Secrets,
+    pub config: Arc<Config>,
+}
+
+/// A built server, bound to its port and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Loads secrets and policy, migrates the database, and binds `config.bind` (port 0 picks a
+    /// free port, as the tests do).
+    pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
+        let secrets = Secrets::load(&config).context("loading secrets")?;
+        let policy = Arc::new(load_policy(&config)?);
+        let pool = open_database(&config).await?;
+
+        let listener =
+            TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers;
+        let state = web::Data::new(AppState {
+            pool,
+            clock,
+            backend: config.database_url.backend(),
+            policy,
+            secrets,
+            config: Arc::new(config),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+                .configure(http::routes)
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The policy file named in the config, or the built-in launch policy.
+pub fn load_policy(config: &Config) -> anyhow::Result<Policy> {
+    match &config.policy_file {
+        None => Ok(Policy::korea_launch()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read policy file {}", path.display()))?;
+            Policy::from_toml_str(&text).with_context(|| format!("policy file {}", path.display()))
+        }
+    }
+}
+
+/// Builds the pool and brings the schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Pool> {
+    let url = config.database_url.clone();
+    let size = config.db_pool_size;
+    let pool = tokio::task::spawn_blocking(move || db::connection::build_pool(&url, size))
+        .await?
+        .with_context(|| format!("cannot open the database {:?}", config.database_url))?;
+    let applied = db::run(&pool, |conn| db::migrations::apply(conn)).await?;
+    if applied > 0 {
+        tracing::info!(applied, "applied database migrations");
+    }
+    Ok(pool)
+}

@@ -1,0 +1,317 @@
+//! Typed settings: `maskportal.toml` (optional) overlaid by `MASKPORTAL_*` and `DATABASE_URL`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+/// `development` generates missing secrets and allows a shifted clock; `production` refuses both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Everything the service needs to start, parsed once.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Start the service clock at this instant (simulations, training, tests).
+    pub clock_start: Option<DateTime<Utc>>,
+    /// Where development secrets are generated and kept; never inside the database.
+    pub secrets_dir: PathBuf,
+    pub jwt_secret: SecretSource,
+    pub id_key: SecretSource,
+    /// A rationing policy file; the built-in launch policy when absent.
+    pub policy_file: Option<PathBuf>,
+    pub db_pool_size: u32,
+    pub workers: usize,
+    pub sessions: SessionSettings,
+}
+
+/// Sign-in and session limits.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub token_lifetime: Duration,
+    pub idle_timeout: Duration,
+    pub max_failed_logins: u32,
+    pub lockout: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            token_lifetime: Duration::from_secs(12 * 3600),
+            idle_timeout: Duration::from_secs(20 * 60),
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Where a secret comes from, in order of preference.
+#[derive(Clone, Default)]
+pub struct SecretSource {
+    pub value: Option<String>,
+    pub file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSource")
+            .field("value", &self.value.as_ref().map(|_| "***"))
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    File { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {source}")]
+    Toml { path: PathBuf, source: Box<toml::de::Error> },
+    #[error("{key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+/// The optional file, every key optional; environment variables win over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    env: Option<Environment>,
+    database_url: Option<String>,
+    bind: Option<String>,
+    clock: Option<String>,
+    secrets_dir: Option<PathBuf>,
+    jwt_secret_file: Option<PathBuf>,
+    id_key_file: Option<PathBuf>,
+    policy: Option<PathBuf>,
+    db_pool_size: Option<u32>,
+    workers: Option<usize>,
+    session_hours: Option<u64>,
+    idle_minutes: Option<u64>,
+    max_failed_logins: Option<u32>,
+    lockout_minutes: Option<u64>,
+}
+
+impl Config {
+    /// Loads from the process environment and `MASKPORTAL_CONFIG` (default `./maskportal.toml`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Loads from the given variables; separate from the process environment so tests can
+    /// build a config without touching global state.
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty()).cloned();
+        let file_path = var("MASKPORTAL_CONFIG").map(PathBuf::from);
+        let file = read_file_config(file_path.as_deref())?;
+
+        let environment = match var("MASKPORTAL_ENV") {
+            Some(raw) => match raw.as_str() {
+                "development" => Environment::Development,
+                "production" => Environment::Production,
+                _ => return invalid("MASKPORTAL_ENV", "must be development or production"),
+            },
+            None => file.env.unwrap_or(Environment::Development),
+        };
+
+        let database_url: DatabaseUrl = var("DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| "maskportal.db".to_owned())
+            .parse()
+            .map_err(|e: crate::db::connection::DatabaseUrlError| ConfigError::Invalid {
+                key: "DATABASE_URL",
+                message: e.to_string(),
+            })?;
+
+        let bind = var("MASKPORTAL_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind.parse().or_else(|_| {
+            invalid("MASKPORTAL_BIND", format!("`{bind}` is not an address like 127.0.0.1:8080"))
+        })?;
+
+        let clock_start = match var("MASKPORTAL_CLOCK").or(file.clock) {
+            None => None,
+            Some(_) if environment == Environment::Production => {
+                return invalid("MASKPORTAL_CLOCK", "a shifted clock is refused in production")
+            }
+            Some(raw) => Some(
+                DateTime::parse_from_rfc3339(&raw)
+                    .map_err(|_| ConfigError::Invalid {
+                        key: "MASKPORTAL_CLOCK",
+                        message: format!("`{raw}` is not an RFC 3339 instant like 2020-03-11T09:00:00+09:00"),
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+
+        let secrets_dir = var("MASKPORTAL_SECRETS_DIR")
+            .map(PathBuf::from)
+            .or(file.secrets_dir)
+            .unwrap_or_else(|| default_secrets_dir(&database_url));
+
+        let defaults = SessionSettings::default();
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        let sessions = SessionSettings {
+            token_lifetime: parse_var(vars, "MASKPORTAL_SESSION_HOURS")?
+                .or(file.session_hours)
+                .map_or(defaults.token_lifetime, |h| Duration::from_secs(h * 3600)),
+            idle_timeout: parse_var(vars, "MASKPORTAL_IDLE_MINUTES")?
+                .or(file.idle_minutes)
+                .map_or(defaults.idle_timeout, minutes),
+            max_failed_logins: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS")?
+                .or(file.max_failed_logins)
+                .unwrap_or(defaults.max_failed_logins),
+            lockout: parse_var(vars, "MASKPORTAL_LOCKOUT_MINUTES")?
+                .or(file.lockout_minutes)
+                .map_or(defaults.lockout, minutes),
+        };
+
+        Ok(Self {
+            environment,
+            bind,
+            clock_start,
+            secrets_dir,
+            jwt_secret: SecretSource {
+                value: var("MASKPORTAL_JWT_SECRET"),
+                file: var("MASKPORTAL_JWT_SECRET_FILE").map(PathBuf::from).or(file.jwt_secret_file),
+            },
+            id_key: SecretSource {
+                value: var("MASKPORTAL_ID_KEY"),
+                file: var("MASKPORTAL_ID_KEY_FILE").map(PathBuf::from).or(file.id_key_file),
+            },
+            policy_file: var("MASKPORTAL_POLICY").map(PathBuf::from).or(file.policy),
+            db_pool_size: parse_var(vars, "MASKPORTAL_DB_POOL_SIZE")?.or(file.db_pool_size).unwrap_or(
+                match database_url.backend() {
+                    // SQLite has one writer at a time; a few connections serve the readers.
+                    crate::db::Backend::Sqlite => 8,
+                    crate::db::Backend::Postgres => 16,
+                },
+            ),
+            workers: parse_var(vars, "MASKPORTAL_WORKERS")?
+                .or(file.workers)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            database_url,
+            sessions,
+        })
+    }
+}
+
+/// Development secrets live beside the SQLite file, or in the working directory for PostgreSQL.
+fn default_secrets_dir(url: &DatabaseUrl) -> PathBuf {
+    match url {
+        DatabaseUrl::Sqlite(path) => match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        DatabaseUrl::Postgres(_) => PathBuf::from("."),
+    }
+}
+
+fn read_file_config(explicit: Option<&Path>) -> Result<FileConfig, ConfigError> {
+    let path = explicit.unwrap_or(Path::new("maskportal.toml"));
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        // Only the default location is optional; a named file must exist.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+            return Ok(FileConfig::default())
+        }
+        Err(source) => return Err(ConfigError::File { path: path.to_path_buf(), source }),
+    };
+    toml::from_str(&text)
+        .map_err(|source| ConfigError::Toml { path: path.to_path_buf(), source: Box::new(source) })
+}
+
+fn parse_var<T: std::str::FromStr>(
+    vars: &HashMap<String, String>,
+    key: &'static str,
+) -> Result<Option<T>, ConfigError> {
+    match vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => {
+            raw.parse().map(Some).or_else(|_| invalid(key, format!("`{raw}` is not a valid number")))
+        }
+    }
+}
+
+fn invalid<T>(key: &'static str, message: impl Into<String>) -> Result<T, ConfigError> {
+    Err(ConfigError::Invalid { key, message: message.into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_a_local_sqlite_file_on_port_8080() {
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.database_url, "maskportal.db".parse().unwrap());
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.secrets_dir, PathBuf::from("."));
+        assert!(config.clock_start.is_none());
+    }
+
+    #[test]
+    fn a_shifted_clock_is_parsed_in_development_and_refused_in_production() {
+        let dev = Config::from_vars(&vars(&[("MASKPORTAL_CLOCK", "2020-03-11T09:00:00+09:00")]));
+        assert_eq!(dev.unwrap().clock_start.unwrap().to_rfc3339(), "2020-03-11T00:00:00+00:00");
+        let prod = Config::from_vars(&vars(&[
+            ("MASKPORTAL_ENV", "production"),
+            ("MASKPORTAL_CLOCK", "2020-03-11T09:00:00+09:00"),
+        ]));
+        assert!(matches!(prod, Err(ConfigError::Invalid { key: "MASKPORTAL_CLOCK", .. })));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (key, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("MASKPORTAL_BIND", "nowhere"),
+            ("MASKPORTAL_CLOCK", "yesterday"),
+            ("MASKPORTAL_ENV", "staging"),
+            ("MASKPORTAL_IDLE_MINUTES", "soon"),
+        ] {
+            match Config::from_vars(&vars(&[(key, value)])) {
+                Err(ConfigError::Invalid { key: named, .. }) => assert_eq!(named, key),
+                other => panic!("{key}={value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_sit_beside_the_sqlite_file() {
+        let config = Config::from_vars(&vars(&[("DATABASE_URL", "/var/lib/mp/m.db")])).unwrap();
+        assert_eq!(config.secrets_dir, PathBuf::from("/var/lib/mp"));
+    }
+
+    #[test]
+    fn a_named_config_file_is_read_and_env_wins_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nidle_minutes = 5\n").unwrap();
+        let path = path.to_string_lossy().to_string();
+        let config = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &path)])).unwrap();
+        assert_eq!(config.bind.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.sessions.idle_timeout, Duration::from_secs(300));
+        let config =
+            Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &path), ("MASKPORTAL_BIND", "127.0.0.1:1")]))
+                .unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:1");
+        let missing = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", "/nonexistent.toml")]));
+        assert!(matches!(missing, Err(ConfigError::File { .. })));
+    }
+}

@@ -1,0 +1,195 @@
+//! One connection type over SQLite and PostgreSQL, its pool, and write transactions.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+
+/// Either backend; every query in `db` is written once against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Postgresql(PgConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed `DATABASE_URL`: a SQLite path (optionally `sqlite://path`) or a PostgreSQL URL.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("DATABASE_URL is empty")]
+    Empty,
+    #[error(
+        "DATABASE_URL scheme `{0}` is not supported: use a SQLite path, sqlite://PATH, or postgres://..."
+    )]
+    UnsupportedScheme(String),
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = DatabaseUrlError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(DatabaseUrlError::Empty);
+        }
+        match raw.split_once("://") {
+            Some(("postgres" | "postgresql", _)) => Ok(Self::Postgres(raw.to_owned())),
+            Some(("sqlite", path)) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+            Some((scheme, _)) => Err(DatabaseUrlError::UnsupportedScheme(scheme.to_owned())),
+            None => Ok(Self::Sqlite(PathBuf::from(raw.strip_prefix("sqlite:").unwrap_or(raw)))),
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    // A PostgreSQL URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "sqlite:{}", path.display()),
+            Self::Postgres(url) => match url.rsplit_once('@') {
+                Some((_, host)) => write!(f, "postgres://***@{host}"),
+                None => f.write_str(url),
+            },
+        }
+    }
+}
+
+impl DatabaseUrl {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Opens connections for r2d2, preparing each SQLite connection for concurrent writers.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+/// WAL lets readers run beside the writer; `synchronous=FULL` fsyncs every commit, because an
+/// acknowledged sale must survive a power cut, not only a crash of this process.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        use diesel::r2d2::Error;
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_PRAGMAS).map_err(Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgresql).map_err(Error::ConnectionError)
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        diesel::sql_query("SELECT 1").execute(conn).map(drop).map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Builds the pool; fails fast (not after r2d2's 30 s) when the database cannot be reached.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, r2d2::Error> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build(ConnectionManager::new(url.clone()))
+}
+
+/// Runs `work` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock
+/// up front: two deferred transactions that both read before writing would otherwise deadlock
+/// into `database is locked`.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's error is the one worth reporting; a failed rollback marks the
+            // connection broken and r2d2 discards it.
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_pick_the_backend_or_are_refused() {
+        let sqlite = |s: &str| DatabaseUrl::Sqlite(PathBuf::from(s));
+        assert_eq!("maskportal.db".parse::<DatabaseUrl>().ok(), Some(sqlite("maskportal.db")));
+        assert_eq!("sqlite://data/m.db".parse::<DatabaseUrl>().ok(), Some(sqlite("data/m.db")));
+        assert_eq!("sqlite:m.db".parse::<DatabaseUrl>().ok(), Some(sqlite("m.db")));
+        for pg in ["postgres://u@h/db", "postgresql://u:p@h:5432/db"] {
+            assert_eq!(pg.parse::<DatabaseUrl>().map(|u| u.backend()).ok(), Some(Backend::Postgres));
+        }
+        assert!(matches!(
+            "mysql://root@h/db".parse::<DatabaseUrl>(),
+            Err(DatabaseUrlError::UnsupportedScheme(s)) if s == "mysql"
+        ));
+        assert!(matches!("  ".parse::<DatabaseUrl>(), Err(DatabaseUrlError::Empty)));
+    }
+
+    #[test]
+    fn postgres_passwords_never_reach_the_logs() {
+        let url: DatabaseUrl = "postgres://app:hunter2@db.internal:5432/masks".parse().unwrap();
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db.internal:5432/masks"));
+    }
+}

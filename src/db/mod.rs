@@ -1,0 +1,54 @@
+//! Storage: the only module that speaks SQL, over SQLite or PostgreSQL with one code path.
+
+pub mod api_keys;
+pub mod audit;
+pub mod connection;
+pub mod migrations;
+pub mod schema;
+pub mod sites;
+pub mod users;
+
+pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
+
+/// What can go wrong below the services.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had in time: the database is down or saturated.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[from] r2d2::Error),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("blocking task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl DbError {
+    /// True when a unique constraint refused the write (a name or code already taken).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+/// Runs blocking database work off the async workers, on a pooled connection.
+pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(DbError::from)?
+}

@@ -1,0 +1,79 @@
+//! Sites and their stock rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{change_log, site_stock, sites};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SiteRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub addr: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub max_devices: i32,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sites)]
+pub struct NewSite<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub addr: &'a str,
+    pub lat: f64,
+    pub lng: f64,
+    pub max_devices: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// Inserts a site with an empty stock row, and logs it so the public board picks it up.
+pub fn insert(conn: &mut DbConnection, site: &NewSite<'_>) -> QueryResult<SiteRow> {
+    let row: SiteRow =
+        diesel::insert_into(sites::table).values(site).returning(sites::all_columns).get_result(conn)?;
+    diesel::insert_into(site_stock::table)
+        .values((
+            site_stock::site_id.eq(row.id),
+            site_stock::on_hand.eq(0_i64),
+            site_stock::sales_halted.eq(false),
+            site_stock::updated_at.eq(site.created_at),
+        ))
+        .execute(conn)?;
+    log_change(conn, row.id, site.created_at)?;
+    Ok(row)
+}
+
+/// Appends to the ordered change log inside the caller's transaction.
+pub fn log_change(conn: &mut DbConnection, site_id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(change_log::table)
+        .values((change_log::site_id.eq(site_id), change_log::changed_at.eq(at)))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<SiteRow>> {
+    sites::table.order(sites::code).select(SiteRow::as_select()).load(conn)
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<SiteRow>> {
+    sites::table.filter(sites::code.eq(code)).select(SiteRow::as_select()).first(conn).optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<SiteRow> {
+    sites::table.find(id).select(SiteRow::as_select()).first(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    sites::table.count().get_result(conn)
+}
+
+pub fn set_max_devices(conn: &mut DbConnection, id: i64, max_devices: i32) -> QueryResult<usize> {
+    diesel::update(sites::table.find(id)).set(sites::max_devices.eq(max_devices)).execute(conn)
+}

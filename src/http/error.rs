@@ -1,0 +1,187 @@
+//! The one HTTP error type: every failure leaves as `{"error": {"code", "message", "field"?}}`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::db::DbError;
+use crate::services::ServiceError;
+
+/// An error as the client sees it: a status, a stable snake_case code, a sentence, and the
+/// request field at fault when there is one.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// Extra facts for the client (e.g. the devices already signed in); flattened into `error`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, body: ErrorBody { code, message: message.into(), field: None, details: None } }
+    }
+
+    /// 400 for a request field that did not parse.
+    pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message).with_field(field)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.body.field = Some(field.into());
+        self
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.body.code
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error occurred; it has been logged",
+        )
+    }
+
+    fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is unavailable; retry shortly",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({ "error": &self.body }))
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::unavailable()
+            }
+            other => {
+                tracing::error!(error = %other, "database error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::NotFound { what } => Self::not_found(what),
+            ServiceError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Db(db) => db.into(),
+        }
+    }
+}
+
+/// Turns actix's own extractor failures (bad JSON, bad query, wrong content type, oversized
+/// bodies) into the same JSON shape.
+pub mod extractors {
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::http::StatusCode;
+    use actix_web::{web, HttpRequest};
+
+    use super::ApiError;
+
+    pub fn json_config(limit: usize) -> web::JsonConfig {
+        web::JsonConfig::default().limit(limit).error_handler(json_error)
+    }
+
+    pub fn query_config() -> web::QueryConfig {
+        web::QueryConfig::default().error_handler(query_error)
+    }
+
+    pub fn path_config() -> web::PathConfig {
+        web::PathConfig::default().error_handler(path_error)
+    }
+
+    fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+        let api = match &error {
+            JsonPayloadError::OverflowKnownLength { limit, .. } | JsonPayloadError::Overflow { limit } => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("the request body exceeds {limit} bytes"),
+                )
+            }
+            JsonPayloadError::ContentType => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as Content-Type: application/json",
+            ),
+            JsonPayloadError::Deserialize(e) => {
+                let api = ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", body_message(e));
+                match field_of(e) {
+                    Some(field) => api.with_field(field),
+                    None => api,
+                }
+            }
+            _ => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", "the request body could not be read"),
+        };
+        api.into()
+    }
+
+    fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("invalid query string: {error}"))
+            .into()
+    }
+
+    fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", format!("invalid path parameter: {error}"))
+            .into()
+    }
+
+    fn body_message(error: &serde_json::Error) -> String {
+        match error.classify() {
+            serde_json::error::Category::Data => format!("the JSON body does not fit: {error}"),
+            _ => format!("the body is not valid JSON: {error}"),
+        }
+    }
+
+    /// serde names the missing or mistyped field in its message (`missing field `x``).
+    fn field_of(error: &serde_json::Error) -> Option<String> {
+        let text = error.to_string();
+        let start = text.find('`')? + 1;
+        let len = text[start..].find('`')?;
+        Some(text[start..start + len].to_owned()).filter(|f| !f.is_empty() && !f.contains(' '))
+    }
+}

@@ -1,0 +1,42 @@
+//! Liveness and readiness probes.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::SecondsFormat;
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::db;
+
+use super::error::ApiError;
+
+/// Alive: the process answers. Also tells which clock the service runs on.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "clock": {
+            "mode": state.clock.mode(),
+            "now": state.clock.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        },
+    }))
+}
+
+/// Ready: the database answers and its schema is the one this binary expects.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pending = db::run(&state.pool, |conn| db::migrations::pending(conn)).await.map_err(|error| {
+        tracing::warn!(%error, "not ready");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database is unreachable")
+    })?;
+    if pending {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "database migrations are pending; run `maskportal migrate`",
+        ));
+    }
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
+        "status": "ready",
+        "database": state.backend,
+    })))
+}

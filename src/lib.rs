@@ -1,0 +1,10 @@
+//! maskportal: the counter-side portal and public open API for rationed face masks.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod secrets;
+pub mod services;

@@ -1,0 +1,127 @@
+//! The operator CLI against a real database.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::helpers::{maskportal, stdout, TestDatabase};
+use crate::on_both_backends;
+
+const SITE: [&str; 15] = [
+    "admin",
+    "site",
+    "add",
+    "--code",
+    "11817488",
+    "--name",
+    "온누리약국",
+    "--type",
+    "pharmacy",
+    "--addr",
+    "서울특별시 마포구 월드컵로 1 (망원동)",
+    "--lat",
+    "37.55",
+    "--lng",
+    "126.91",
+];
+
+on_both_backends! {
+    async fn a_site_added_by_the_cli_is_listed_and_its_code_cannot_repeat(db: TestDatabase) {
+        assert!(stdout(&maskportal(&db, &SITE, None)).contains("registered site 11817488"));
+        let listed = stdout(&maskportal(&db, &["admin", "site", "list"], None));
+        assert!(listed.contains("11817488") && listed.contains("온누리약국"), "{listed}");
+
+        let again = maskportal(&db, &SITE, None);
+        assert!(!again.status.success());
+        assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    }
+}
+
+#[test]
+fn site_fields_are_parsed_at_the_edge() {
+    let db = TestDatabase::sqlite();
+    for (flag, bad) in [("--type", "bank"), ("--code", "12ab"), ("--lat", "52.5"), ("--name", " ")] {
+        let mut args = SITE.to_vec();
+        let at = args.iter().position(|a| *a == flag).unwrap();
+        args[at + 1] = bad;
+        let output = maskportal(&db, &args, None);
+        assert!(!output.status.success(), "{flag} {bad} was accepted");
+    }
+    let listed = stdout(&maskportal(&db, &["admin", "site", "list"], None));
+    assert_eq!(listed.lines().count(), 1, "only the header: {listed}");
+}
+
+on_both_backends! {
+    async fn users_are_created_from_stdin_listed_and_disabled(db: TestDatabase) {
+        stdout(&maskportal(&db, &SITE, None));
+        let add = ["admin", "user", "add", "--username", "Kim.Clerk", "--site", "11817488", "--role", "clerk", "--password-stdin"];
+        assert!(stdout(&maskportal(&db, &add, Some("a long enough password\n"))).contains("kim.clerk"));
+
+        let short = maskportal(&db, &["admin", "user", "add", "--username", "lee", "--site", "11817488", "--role", "clerk", "--password-stdin"], Some("short\n"));
+        assert!(!short.status.success());
+        let clerk_without_site = maskportal(&db, &["admin", "user", "add", "--username", "park", "--role", "clerk", "--password-stdin"], Some("a long enough password\n"));
+        assert!(String::from_utf8_lossy(&clerk_without_site.stderr).contains("--site"));
+        let unknown_site = maskportal(&db, &["admin", "user", "add", "--username", "choi", "--site", "99999999", "--role", "clerk", "--password-stdin"], Some("a long enough password\n"));
+        assert!(String::from_utf8_lossy(&unknown_site.stderr).contains("site not found"));
+
+        stdout(&maskportal(&db, &["admin", "user", "disable", "--username", "kim.clerk"], None));
+        let listed = stdout(&maskportal(&db, &["admin", "user", "list"], None));
+        assert!(listed.contains("kim.clerk") && listed.contains("disabled"), "{listed}");
+        assert!(!listed.contains("lee") && !listed.contains("park"), "{listed}");
+    }
+}
+
+on_both_backends! {
+    async fn an_api_key_is_printed_once_alone_and_stored_only_as_a_hash(db: TestDatabase) {
+        let out = stdout(&maskportal(&db, &["admin", "apikey", "issue", "--name", "map app", "--per-second", "50"], None));
+        let key = out.trim();
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(key.starts_with("mpk_") && key.len() == 68, "{key}");
+
+        let listed = stdout(&maskportal(&db, &["admin", "apikey", "list"], None));
+        assert!(listed.contains("map app") && listed.contains("250") && !listed.contains(key), "{listed}");
+
+        #[derive(diesel::QueryableByName)]
+        struct Hash {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            key_hash: String,
+        }
+        use diesel::RunQueryDsl;
+        let stored: Hash = diesel::sql_query("SELECT key_hash FROM api_keys").get_result(&mut db.connect()).unwrap();
+        assert_eq!(stored.key_hash, maskportal::services::api_keys::hash_key(key));
+
+        stdout(&maskportal(&db, &["admin", "apikey", "revoke", "--id", "1"], None));
+        assert!(stdout(&maskportal(&db, &["admin", "apikey", "list"], None)).contains("revoked"));
+        assert!(!maskportal(&db, &["admin", "apikey", "revoke", "--id", "1"], None).status.success());
+    }
+}
+
+#[test]
+fn demo_seeds_a_directory_and_keeps_its_secrets_in_0600_files_outside_the_database() {
+    let db = TestDatabase::sqlite();
+    let out = stdout(&maskportal(&db, &["demo", "--no-serve"], None));
+    assert!(out.contains("seeded 300 sites"), "{out}");
+    for clerk in ["demo-pharmacy", "demo-post-office", "demo-nonghyup"] {
+        assert!(out.contains(clerk), "{out}");
+    }
+
+    let mut database_bytes = std::fs::read(&db.url).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{}-wal", db.url)) {
+        database_bytes.extend(wal);
+    }
+    for name in ["maskportal-jwt.key", "maskportal-id.key"] {
+        let path = db.secrets_dir().join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+        let secret = std::fs::read(&path).unwrap();
+        assert!(secret.len() >= 32);
+        assert!(
+            !database_bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
+            "{name} is in the database"
+        );
+    }
+
+    // A second start keeps the directory and the keys, and gives the clerks new passwords.
+    let key_before = std::fs::read(db.secrets_dir().join("maskportal-id.key")).unwrap();
+    let again = stdout(&maskportal(&db, &["demo", "--no-serve"], None));
+    assert!(!again.contains("seeded"), "{again}");
+    assert_eq!(std::fs::read(db.secrets_dir().join("maskportal-id.key")).unwrap(), key_before);
+}

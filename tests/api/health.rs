@@ -1,0 +1,44 @@
+//! Liveness, readiness, and the error shape for unknown routes.
+
+use serde_json::Value;
+
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn readyz_reports_a_migrated_database_as_ready(app: crate::helpers::TestApp) {
+        let response = app.get("/readyz").await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        let backend = serde_json::to_value(app.db.backend()).unwrap();
+        assert_eq!(body["database"], backend);
+    }
+}
+
+on_both_backends! {
+    async fn healthz_reports_the_clock_mode(app: crate::helpers::TestApp) {
+        let body: Value = app.get("/healthz").await.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+        assert_eq!(body["clock"]["mode"], "system");
+    }
+}
+
+#[tokio::test]
+async fn a_service_started_at_a_set_instant_reports_a_shifted_clock() {
+    use chrono::TimeZone;
+    let start = chrono::Utc.with_ymd_and_hms(2020, 3, 11, 0, 0, 0).unwrap();
+    let app = crate::helpers::TestApp::spawn_at(maskportal::db::Backend::Sqlite, start).await;
+    let body: Value = app.get("/healthz").await.json().await.unwrap();
+    assert_eq!(body["clock"]["mode"], "shifted");
+    assert!(body["clock"]["now"].as_str().unwrap().starts_with("2020-03-11T00:00"), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_routes_answer_404_in_the_error_shape() {
+    let app = crate::helpers::TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let response = app.get("/no/such/thing").await;
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["message"].is_string());
+}

@@ -1,0 +1,215 @@
+//! The test harness: `spawn_app` on a fresh SQLite file or a fresh PostgreSQL database.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use diesel::{Connection, RunQueryDsl};
+use maskportal::app::Application;
+use maskportal::config::Config;
+use maskportal::db::{Backend, DbConnection};
+use maskportal::domain::clock::Clock;
+
+/// Runs an async test body once per backend, on a fresh fixture (`TestApp` or `TestDatabase`).
+/// The PostgreSQL run needs `TEST_DATABASE_URL`; without it the run is skipped, unless `CI` is
+/// set, where a missing server fails the test.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($arg:ident: $fixture:ty) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::helpers::{Fixture, TestDatabase};
+
+            async fn body($arg: $fixture) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                body(<$fixture as Fixture>::create(TestDatabase::sqlite()).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = TestDatabase::postgres_if_configured() {
+                    body(<$fixture as Fixture>::create(db).await).await;
+                }
+            }
+        }
+    };
+}
+
+/// What a test body receives, made from a fresh database.
+pub trait Fixture: Sized {
+    async fn create(db: TestDatabase) -> Self;
+}
+
+impl Fixture for TestDatabase {
+    async fn create(db: TestDatabase) -> Self {
+        db
+    }
+}
+
+impl Fixture for TestApp {
+    async fn create(db: TestDatabase) -> Self {
+        TestApp::spawn_on(db, Clock::system()).await
+    }
+}
+
+/// A fresh database, with its URL and the directory its secrets live in.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("test.db").to_string_lossy().into_owned();
+        Self { url, dir, postgres: None }
+    }
+
+    /// A new database on the server named by `TEST_DATABASE_URL`, dropped afterwards.
+    pub fn postgres(admin_url: &str) -> Self {
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(admin_url)
+            .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create database");
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        Self {
+            url: format!("{base}/{name}"),
+            dir: tempfile::tempdir().expect("temp dir"),
+            postgres: Some((admin_url.to_owned(), name)),
+        }
+    }
+
+    pub fn postgres_if_configured() -> Option<Self> {
+        match postgres_admin_url() {
+            Some(url) => Some(Self::postgres(&url)),
+            None if std::env::var_os("CI").is_some() => {
+                panic!("CI must run the PostgreSQL tests: set TEST_DATABASE_URL")
+            }
+            None => {
+                eprintln!("skipping the PostgreSQL run: TEST_DATABASE_URL is not set");
+                None
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.postgres.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// The environment a `maskportal` process needs to use this database.
+    pub fn env(&self) -> HashMap<String, String> {
+        HashMap::from([
+            ("DATABASE_URL".to_owned(), self.url.clone()),
+            ("MASKPORTAL_SECRETS_DIR".to_owned(), self.dir.path().to_string_lossy().into_owned()),
+            ("MASKPORTAL_BIND".to_owned(), "127.0.0.1:0".to_owned()),
+            ("MASKPORTAL_WORKERS".to_owned(), "2".to_owned()),
+            ("MASKPORTAL_DB_POOL_SIZE".to_owned(), "8".to_owned()),
+        ])
+    }
+
+    pub fn secrets_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// A direct connection, for checks the HTTP API deliberately does not offer.
+    pub fn connect(&self) -> DbConnection {
+        let url = self.url.parse().expect("database url");
+        r2d2::ManageConnection::connect(&maskportal::db::connection::ConnectionManager::new(url))
+            .expect("connect")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Clock,
+    pub db: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = match backend {
+            Backend::Sqlite => TestDatabase::sqlite(),
+            Backend::Postgres => TestDatabase::postgres(&postgres_admin_url().expect("TEST_DATABASE_URL")),
+        };
+        Self::spawn_on(db, Clock::system()).await
+    }
+
+    /// Starts the service with its clock at `start` (it runs on from there).
+    pub async fn spawn_at(backend: Backend, start: DateTime<Utc>) -> Self {
+        let app = Self::spawn(backend).await;
+        app.clock.advance(start - app.clock.now());
+        app
+    }
+
+    pub async fn spawn_on(db: TestDatabase, clock: Clock) -> Self {
+        let config = Config::from_vars(&db.env()).expect("test config");
+        let app = Application::build(config, clock.clone()).await.expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self { address, client: reqwest::Client::new(), clock, db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+}
+
+fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty())
+}
+
+/// Runs the real `maskportal` binary with the given database and arguments.
+pub fn maskportal(db: &TestDatabase, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maskportal"))
+        .args(args)
+        .envs(db.env())
+        .env("RUST_LOG", "warn")
+        .current_dir(db.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("maskportal runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin written");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("maskportal finishes")
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "maskportal failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -1,0 +1,8 @@
+//! Black-box tests: the real server on a random port against a fresh database, over HTTP.
+
+mod helpers;
+
+mod cli;
+mod contract;
+mod health;
+mod storage;

@@ -1,0 +1,105 @@
+//! The storage guarantees the rest of the service relies on, on both backends.
+
+use diesel::RunQueryDsl;
+use maskportal::db::connection::write_transaction;
+use maskportal::db::{migrations, DbConnection};
+
+use crate::helpers::{maskportal, stdout, TestDatabase};
+use crate::on_both_backends;
+
+fn add_site(db: &TestDatabase, code: &str) {
+    stdout(&maskportal(
+        db,
+        &[
+            "admin",
+            "site",
+            "add",
+            "--code",
+            code,
+            "--name",
+            "테스트약국",
+            "--type",
+            "pharmacy",
+            "--addr",
+            "서울특별시 마포구 월드컵로 1 (망원동)",
+            "--lat",
+            "37.55",
+            "--lng",
+            "126.91",
+        ],
+        None,
+    ));
+}
+
+fn execute(conn: &mut DbConnection, sql: &str) -> diesel::QueryResult<usize> {
+    diesel::sql_query(sql).execute(conn)
+}
+
+on_both_backends! {
+    async fn migrations_apply_once_and_then_are_up_to_date(db: TestDatabase) {
+        let mut conn = db.connect();
+        assert!(migrations::apply(&mut conn).unwrap() >= 1);
+        assert_eq!(migrations::apply(&mut conn).unwrap(), 0);
+        assert!(!migrations::pending(&mut conn).unwrap());
+    }
+}
+
+on_both_backends! {
+    async fn the_database_itself_refuses_negative_stock(db: TestDatabase) {
+        add_site(&db, "11817488");
+        let mut conn = db.connect();
+        assert_eq!(execute(&mut conn, "UPDATE site_stock SET on_hand = 5").unwrap(), 1);
+        let refused = execute(&mut conn, "UPDATE site_stock SET on_hand = on_hand - 6");
+        assert!(refused.is_err(), "a negative on_hand was stored");
+    }
+}
+
+on_both_backends! {
+    async fn ledgers_are_append_only(db: TestDatabase) {
+        add_site(&db, "11817488");
+        let mut conn = db.connect();
+        execute(
+            &mut conn,
+            "INSERT INTO stock_ledger (site_id, entry, delta, on_hand_after, occurred_at, recorded_at) \
+             VALUES (1, 'stock_in', 10, 10, '2020-03-09 00:00:00', '2020-03-09 00:00:00')",
+        )
+        .unwrap();
+        assert!(execute(&mut conn, "UPDATE stock_ledger SET delta = 99").is_err());
+        assert!(execute(&mut conn, "DELETE FROM stock_ledger").is_err());
+        assert!(execute(&mut conn, "DELETE FROM audit_log").is_err());
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct OnHand {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    on_hand: i64,
+}
+
+fn on_hand(conn: &mut DbConnection) -> diesel::QueryResult<i64> {
+    diesel::sql_query("SELECT on_hand FROM site_stock").get_result::<OnHand>(conn).map(|row| row.on_hand)
+}
+
+on_both_backends! {
+    async fn concurrent_read_then_write_transactions_all_commit(db: TestDatabase) {
+        // Two deferred SQLite transactions that read and then write fail with
+        // `database is locked`; write transactions must take the lock up front.
+        add_site(&db, "11817488");
+        let writers: Vec<_> = (0..16)
+            .map(|_| {
+                let mut conn = db.connect();
+                std::thread::spawn(move || {
+                    write_transaction(&mut conn, |conn| {
+                        on_hand(conn)?;
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        execute(conn, "UPDATE site_stock SET on_hand = on_hand + 1")
+                    })
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap().expect("every writer commits");
+        }
+        assert_eq!(on_hand(&mut db.connect()).unwrap(), 16);
+    }
+}
