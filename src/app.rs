@@ -13,6 +13,7 @@ use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::http;
 use crate::secrets::Secrets;
+use crate::services::sessions::Sessions;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -21,6 +22,7 @@ pub struct AppState {
     pub backend: Backend,
     pub policy: Arc<Policy>,
     pub secrets: Secrets,
+    pub sessions: Sessions,
     pub config: Arc<Config>,
 }
 
@@ -42,7 +44,9 @@ impl Application {
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
+        let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
         let state = web::Data::new(AppState {
+            sessions,
             pool,
             clock,
             backend: config.database_url.backend(),
@@ -74,7 +78,7 @@ impl Application {
 /// The policy file named in the config, or the built-in launch policy.
 pub fn load_policy(config: &Config) -> anyhow::Result<Policy> {
     match &config.policy_file {
-        None => Ok(Policy::korea_launch()),
+        None => Policy::korea_launch().context("the built-in launch policy"),
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read policy file {}", path.display()))?;
@@ -90,7 +94,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Pool> {
     let pool = tokio::task::spawn_blocking(move || db::connection::build_pool(&url, size))
         .await?
         .with_context(|| format!("cannot open the database {:?}", config.database_url))?;
-    let applied = db::run(&pool, |conn| db::migrations::apply(conn)).await?;
+    let applied = db::run(&pool, db::migrations::apply).await?;
     if applied > 0 {
         tracing::info!(applied, "applied database migrations");
     }

@@ -43,6 +43,8 @@ pub struct SessionSettings {
     pub token_lifetime: Duration,
     pub idle_timeout: Duration,
     pub max_failed_logins: u32,
+    /// Failures from one client address before it is locked out (several clerks may share one).
+    pub max_failed_logins_per_ip: u32,
     pub lockout: Duration,
 }
 
@@ -52,6 +54,7 @@ impl Default for SessionSettings {
             token_lifetime: Duration::from_secs(12 * 3600),
             idle_timeout: Duration::from_secs(20 * 60),
             max_failed_logins: 5,
+            max_failed_logins_per_ip: 20,
             lockout: Duration::from_secs(15 * 60),
         }
     }
@@ -100,6 +103,7 @@ struct FileConfig {
     session_hours: Option<u64>,
     idle_minutes: Option<u64>,
     max_failed_logins: Option<u32>,
+    max_failed_logins_per_ip: Option<u32>,
     lockout_minutes: Option<u64>,
 }
 
@@ -171,6 +175,9 @@ impl Config {
             max_failed_logins: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS")?
                 .or(file.max_failed_logins)
                 .unwrap_or(defaults.max_failed_logins),
+            max_failed_logins_per_ip: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS_PER_IP")?
+                .or(file.max_failed_logins_per_ip)
+                .unwrap_or(defaults.max_failed_logins_per_ip),
             lockout: parse_var(vars, "MASKPORTAL_LOCKOUT_MINUTES")?
                 .or(file.lockout_minutes)
                 .map_or(defaults.lockout, minutes),

@@ -23,6 +23,10 @@ const MIN_SECRET_BYTES: usize = 32;
 pub struct JwtSecret(Vec<u8>);
 
 impl JwtSecret {
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -59,7 +63,8 @@ impl Secrets {
         };
         Ok(Self {
             jwt: JwtSecret(load("JWT secret", "MASKPORTAL_JWT_SECRET", &config.jwt_secret, JWT_FILE)?),
-            id_key: IdKey::from_bytes(load("ID key", "MASKPORTAL_ID_KEY", &config.id_key, ID_KEY_FILE)?),
+            id_key: IdKey::from_bytes(load("ID key", "MASKPORTAL_ID_KEY", &config.id_key, ID_KEY_FILE)?)
+                .map_err(|_| SecretsError::TooShort { name: "ID key" })?,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod connection;
 pub mod migrations;
 pub mod schema;
+pub mod sessions;
 pub mod sites;
 pub mod users;
 

@@ -1,8 +1,13 @@
-//! TEMPORARY until the domain rules land.
+//! The pure rules: parsed values and decisions, with no actix, diesel or I/O.
+
 pub mod account;
+pub mod calendar;
 pub mod clock;
+pub mod device;
 pub mod policy;
 pub mod quantity;
+pub mod quota;
 pub mod resident_id;
+pub mod rotation;
 pub mod site;
 pub mod stock_status;

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::services::sessions::AuthError;
 use crate::services::ServiceError;
 
 /// An error as the client sees it: a status, a stable snake_case code, a sentence, and the
@@ -13,6 +14,7 @@ use crate::services::ServiceError;
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    retry_after_secs: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -28,12 +30,33 @@ struct ErrorBody {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code, message: message.into(), field: None, details: None } }
+        Self {
+            status,
+            body: ErrorBody { code, message: message.into(), field: None, details: None },
+            retry_after_secs: None,
+        }
+    }
+
+    /// Adds a fact for the client beside `code` and `message` (e.g. `reason`, `devices`).
+    pub fn with_detail(mut self, key: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.body.details.get_or_insert_with(Default::default).insert(key.to_owned(), value);
+        self
+    }
+
+    /// Sets `Retry-After` and a matching `retry_after` field.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self.with_detail("retry_after", secs)
     }
 
     /// 400 for a request field that did not parse.
     pub fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message).with_field(field)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -79,8 +102,8 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, "1"));
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -108,7 +131,38 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::NotFound { what } => Self::not_found(what),
             ServiceError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Auth(auth) => auth.into(),
+            ServiceError::Forbidden { message } => Self::forbidden(message),
+            ServiceError::DeviceLimitReached { max_devices, ref devices } => {
+                Self::new(StatusCode::CONFLICT, "device_limit_reached", error.to_string())
+                    .with_detail("max_devices", max_devices)
+                    .with_detail("devices", devices)
+            }
             ServiceError::Db(db) => db.into(),
+            ServiceError::Internal(message) => {
+                tracing::error!(%message, "internal error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        let unauthorized = |code| Self::new(StatusCode::UNAUTHORIZED, code, error.to_string());
+        match error {
+            AuthError::NotSignedIn => unauthorized("not_signed_in"),
+            AuthError::InvalidToken => unauthorized("invalid_token"),
+            AuthError::TokenExpired => unauthorized("token_expired"),
+            AuthError::SessionRevoked(reason) => {
+                unauthorized("session_revoked").with_detail("reason", reason)
+            }
+            AuthError::InvalidCredentials => unauthorized("invalid_credentials"),
+            AuthError::AccountDisabled => unauthorized("account_disabled"),
+            AuthError::Locked { retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "account_locked", error.to_string())
+                    .retry_after(retry_after_secs)
+            }
         }
     }
 }

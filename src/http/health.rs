@@ -24,7 +24,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Ready: the database answers and its schema is the one this binary expects.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pending = db::run(&state.pool, |conn| db::migrations::pending(conn)).await.map_err(|error| {
+    let pending = db::run(&state.pool, db::migrations::pending).await.map_err(|error| {
         tracing::warn!(%error, "not ready");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database is unreachable")
     })?;

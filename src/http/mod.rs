@@ -1,9 +1,12 @@
 //! The HTTP surface: one route table, thin handlers, one error type.
 
+pub mod auth;
 pub mod error;
 pub mod health;
+pub mod portal;
 
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::{middleware, web};
 
 use self::error::{extractors, ApiError};
 
@@ -17,6 +20,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .app_data(extractors::path_config())
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .service(
+            web::scope("/portal/v1")
+                // Nothing a clerk sees may be kept by a cache.
+                .wrap(middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+                .route("/sessions", web::post().to(portal::sessions::create))
+                .route("/sessions", web::get().to(portal::sessions::list))
+                .route("/sessions/current", web::delete().to(portal::sessions::delete_current)),
+        )
         .default_service(web::to(not_found));
 }
 

@@ -1,11 +1,16 @@
 //! The use-cases: each owns its transaction and speaks in domain types.
 
 pub mod api_keys;
+pub mod login_throttle;
 pub mod passwords;
+pub mod sessions;
 pub mod sites;
+pub mod tokens;
 pub mod users;
 
 use crate::db::DbError;
+
+use self::sessions::{ActiveDevice, AuthError};
 
 /// Why a use-case did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +20,20 @@ pub enum ServiceError {
     /// Refused because of the current state (a taken name, a rule); `code` is stable.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Not signed in, or not any more.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// Signed in, but not allowed to do this.
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// The site already has as many devices signed in as it may.
+    #[error("this site already has {max_devices} device(s) signed in")]
+    DeviceLimitReached { max_devices: i32, devices: Vec<ActiveDevice> },
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A failure that is ours, not the client's (logged, answered opaquely).
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<diesel::result::Error> for ServiceError {

@@ -50,3 +50,31 @@ mod tests {
         assert!(!verify(&password, "not a phc string"));
     }
 }
+
+/// Runs password checks on a few blocking threads at most, so a burst of sign-ins queues here
+/// instead of taking every thread the rest of the service needs.
+#[derive(Debug, Clone)]
+pub struct VerifierPool {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl VerifierPool {
+    pub fn new(concurrency: usize) -> Self {
+        Self { permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))) }
+    }
+
+    /// Checks `password` against `stored`, or against a dummy when there is no account, taking
+    /// the same time either way.
+    pub async fn verify(&self, password: Password, stored: Option<String>) -> bool {
+        let Ok(_permit) = self.permits.acquire().await else { return false };
+        tokio::task::spawn_blocking(move || match stored {
+            Some(stored) => verify(&password, &stored),
+            None => {
+                verify_against_dummy(&password);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+}

@@ -25,7 +25,8 @@ pub fn assert_documented(spec: &Value, path: &str, method: &str, status: u16, bo
     root["$ref"] = Value::String("#/__schema".into());
     root["__schema"] = schema.clone();
     let validator = jsonschema::validator_for(&root).expect("a valid schema");
-    let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{method} {path} {status} does not match openapi.yaml: {errors:?}\n{body}");
 }
 

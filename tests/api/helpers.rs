@@ -213,3 +213,104 @@ pub fn stdout(output: &std::process::Output) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// A clerk account made for a test, with the password it signs in with.
+pub struct TestClerk {
+    pub username: String,
+    pub password: String,
+}
+
+impl TestApp {
+    /// Registers a pharmacy allowing `max_devices` devices.
+    pub fn seed_site(&self, code: &str, max_devices: u16) {
+        use maskportal::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
+        use maskportal::services::sites::{self, SiteRegistration};
+        let site = SiteRegistration {
+            code: SiteCode::parse(code).unwrap(),
+            name: DisplayText::parse("테스트약국").unwrap(),
+            kind: SiteKind::Pharmacy,
+            addr: DisplayText::parse("서울특별시 마포구 월드컵로 1 (망원동)").unwrap(),
+            location: GeoPoint::new(37.556, 126.910).unwrap(),
+            max_devices: std::num::NonZeroU16::new(max_devices).unwrap(),
+        };
+        sites::register(&mut self.db.connect(), &self.clock, &site).expect("site registered");
+    }
+
+    /// Creates an account (a clerk of `site_code`, or an admin when `None`).
+    pub fn seed_user(&self, username: &str, site_code: Option<&str>) -> TestClerk {
+        use maskportal::domain::account::{Password, Username};
+        use maskportal::domain::site::SiteCode;
+        use maskportal::services::users::{self, Membership};
+        let password = format!("pw-{username}-0123456789");
+        let hash =
+            maskportal::services::passwords::hash(&Password::new_secret(password.clone()).unwrap()).unwrap();
+        let membership = match site_code {
+            Some(code) => Membership::Clerk(SiteCode::parse(code).unwrap()),
+            None => Membership::Admin,
+        };
+        users::create(
+            &mut self.db.connect(),
+            &self.clock,
+            &Username::parse(username).unwrap(),
+            &membership,
+            &hash,
+        )
+        .expect("user created");
+        TestClerk { username: username.to_owned(), password }
+    }
+
+    /// A site with one clerk, the usual starting point.
+    pub fn seed_clerk(&self, site_code: &str, max_devices: u16) -> TestClerk {
+        self.seed_site(site_code, max_devices);
+        self.seed_user(&format!("clerk{site_code}"), Some(site_code))
+    }
+
+    pub async fn sign_in(&self, clerk: &TestClerk, device: &str, takeover: bool) -> reqwest::Response {
+        self.client
+            .post(self.url("/portal/v1/sessions"))
+            .json(&serde_json::json!({
+                "username": clerk.username,
+                "password": clerk.password,
+                "device_id": device,
+                "device_name": format!("counter {device}"),
+                "takeover": takeover,
+            }))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Signs in and returns the token, failing the test otherwise.
+    pub async fn token(&self, clerk: &TestClerk, device: &str) -> String {
+        let response = self.sign_in(clerk, device, false).await;
+        assert_eq!(response.status(), 201, "sign-in refused");
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+    }
+
+    /// Sends any request with a JSON body as the bearer of `token`.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+}
+
+/// The `error` object of an error response, after checking its status.
+pub async fn error_of(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    body["error"].clone()
+}

@@ -5,4 +5,5 @@ mod helpers;
 mod cli;
 mod contract;
 mod health;
+mod sessions;
 mod storage;

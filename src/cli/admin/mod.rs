@@ -1,6 +1,7 @@
 //! `maskportal admin ...`: operator tasks run against the database directly.
 
 pub mod apikey;
+pub mod session;
 pub mod site;
 pub mod user;
 
@@ -19,6 +20,9 @@ pub enum Command {
     /// Issue and revoke open-API keys.
     #[command(subcommand)]
     Apikey(apikey::Command),
+    /// List and revoke signed-in sessions.
+    #[command(subcommand)]
+    Session(session::Command),
 }
 
 pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -26,6 +30,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Site(command) => site::run(command, config),
         Command::User(command) => user::run(command, config),
         Command::Apikey(command) => apikey::run(command, config),
+        Command::Session(command) => session::run(command, config),
     }
 }
 

@@ -1,0 +1,135 @@
+//! Signed-in devices, and the account fields sign-in maintains.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{sessions, sites, users};
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: i64,
+    pub site_id: Option<i64>,
+    pub device_id: String,
+    pub device_name: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoke_reason: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub user_id: i64,
+    pub site_id: Option<i64>,
+    pub device_id: &'a str,
+    pub device_name: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, session: &NewSession<'_>) -> QueryResult<()> {
+    diesel::insert_into(sessions::table).values(session).execute(conn).map(drop)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SessionRow>> {
+    sessions::table.find(id).select(SessionRow::as_select()).first(conn).optional()
+}
+
+/// Takes the site's row lock for the rest of the transaction, so concurrent sign-ins at one
+/// site count its devices one after another (SQLite's IMMEDIATE transaction already does).
+pub fn lock_site(conn: &mut DbConnection, site_id: i64) -> QueryResult<()> {
+    diesel::update(sites::table.find(site_id))
+        .set(sites::max_devices.eq(sites::max_devices))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Ends, with their reasons, a site's sessions that have expired or gone idle, so they stop
+/// holding device slots.
+pub fn close_stale(
+    conn: &mut DbConnection,
+    site_id: i64,
+    now: NaiveDateTime,
+    idle_since: NaiveDateTime,
+) -> QueryResult<()> {
+    let live_at_site = sessions::site_id.eq(site_id).and(sessions::revoked_at.is_null());
+    diesel::update(sessions::table.filter(live_at_site).filter(sessions::expires_at.le(now)))
+        .set((sessions::revoked_at.eq(now), sessions::revoke_reason.eq("token_expired")))
+        .execute(conn)?;
+    diesel::update(sessions::table.filter(live_at_site).filter(sessions::last_seen_at.le(idle_since)))
+        .set((sessions::revoked_at.eq(now), sessions::revoke_reason.eq("idle_timeout")))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A site's live sessions, least recently used first.
+pub fn live_for_site(conn: &mut DbConnection, site_id: i64) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::site_id.eq(site_id))
+        .filter(sessions::revoked_at.is_null())
+        .order((sessions::last_seen_at.asc(), sessions::created_at.asc()))
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// Every live session, optionally of one site (admin listing).
+pub fn live(conn: &mut DbConnection, site_id: Option<i64>) -> QueryResult<Vec<SessionRow>> {
+    let mut query = sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .order(sessions::created_at.asc())
+        .select(SessionRow::as_select())
+        .into_boxed();
+    if let Some(site_id) = site_id {
+        query = query.filter(sessions::site_id.eq(site_id));
+    }
+    query.load(conn)
+}
+
+/// Revokes a live session; false when it was already over.
+pub fn revoke(conn: &mut DbConnection, id: &str, reason: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set((sessions::revoked_at.eq(at), sessions::revoke_reason.eq(reason)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
+        .set(sessions::last_seen_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Counts a failed password; sets the lock once the count reaches `max`. Returns the new count.
+pub fn record_failed_login(
+    conn: &mut DbConnection,
+    user_id: i64,
+    max: i32,
+    locked_until: NaiveDateTime,
+) -> QueryResult<i32> {
+    let count: i32 = diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    if count >= max {
+        diesel::update(users::table.find(user_id))
+            .set((users::locked_until.eq(locked_until), users::failed_logins.eq(0)))
+            .execute(conn)?;
+    }
+    Ok(count)
+}
+
+pub fn clear_failed_logins(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+        .map(drop)
+}
