@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::http::portal::sessions::DeviceView;
 use crate::services::sessions::AuthError;
 use crate::services::ServiceError;
 
@@ -136,7 +137,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::DeviceLimitReached { max_devices, ref devices } => {
                 Self::new(StatusCode::CONFLICT, "device_limit_reached", error.to_string())
                     .with_detail("max_devices", max_devices)
-                    .with_detail("devices", devices)
+                    .with_detail(
+                        "devices",
+                        devices.iter().map(|d| DeviceView::new(d, None)).collect::<Vec<_>>(),
+                    )
             }
             ServiceError::Db(db) => db.into(),
             ServiceError::Internal(message) => {

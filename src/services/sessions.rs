@@ -78,7 +78,7 @@ pub enum AuthError {
 }
 
 /// A device holding one of a site's slots, as shown to the clerks of that site.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ActiveDevice {
     pub session_id: String,
     pub device_name: Option<String>,

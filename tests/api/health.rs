@@ -1,14 +1,12 @@
 //! Liveness, readiness, and the error shape for unknown routes.
 
-use serde_json::Value;
-
 use crate::on_both_backends;
 
 on_both_backends! {
     async fn readyz_reports_a_migrated_database_as_ready(app: crate::helpers::TestApp) {
-        let response = app.get("/readyz").await;
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
+        let reply = app.get("/readyz").await;
+        assert_eq!(reply.status, 200);
+        let body = reply.body;
         assert_eq!(body["status"], "ready");
         let backend = serde_json::to_value(app.db.backend()).unwrap();
         assert_eq!(body["database"], backend);
@@ -17,7 +15,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn healthz_reports_the_clock_mode(app: crate::helpers::TestApp) {
-        let body: Value = app.get("/healthz").await.json().await.unwrap();
+        let body = app.get("/healthz").await.body;
         assert_eq!(body["status"], "ok");
         assert_eq!(body["clock"]["mode"], "system");
     }
@@ -28,7 +26,7 @@ async fn a_service_started_at_a_set_instant_reports_a_shifted_clock() {
     use chrono::TimeZone;
     let start = chrono::Utc.with_ymd_and_hms(2020, 3, 11, 0, 0, 0).unwrap();
     let app = crate::helpers::TestApp::spawn_at(maskportal::db::Backend::Sqlite, start).await;
-    let body: Value = app.get("/healthz").await.json().await.unwrap();
+    let body = app.get("/healthz").await.body;
     assert_eq!(body["clock"]["mode"], "shifted");
     assert!(body["clock"]["now"].as_str().unwrap().starts_with("2020-03-11T00:00"), "{body}");
 }
@@ -36,9 +34,9 @@ async fn a_service_started_at_a_set_instant_reports_a_shifted_clock() {
 #[tokio::test]
 async fn unknown_routes_answer_404_in_the_error_shape() {
     let app = crate::helpers::TestApp::spawn(maskportal::db::Backend::Sqlite).await;
-    let response = app.get("/no/such/thing").await;
-    assert_eq!(response.status(), 404);
-    let body: Value = response.json().await.unwrap();
+    let reply = app.get("/no/such/thing").await;
+    assert_eq!(reply.status, 404);
+    let body = reply.body;
     assert_eq!(body["error"]["code"], "not_found");
     assert!(body["error"]["message"].is_string());
 }

@@ -174,8 +174,37 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+    /// Sends a request and checks the reply against openapi.yaml before returning it.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method.clone(), self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = Reply::read(request.send().await.expect("request sent")).await;
+        crate::contract::assert_reply_documented(method.as_str(), path, &reply);
+        reply
+    }
+
+    /// Posts a raw body with the given content type (for malformed-input tests).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        let request =
+            self.client.post(self.url(path)).header("content-type", content_type).body(body.to_owned());
+        let reply = Reply::read(request.send().await.expect("request sent")).await;
+        crate::contract::assert_reply_documented("POST", path, &reply);
+        reply
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(reqwest::Method::GET, path, None, None).await
     }
 }
 
@@ -265,52 +294,63 @@ impl TestApp {
         self.seed_user(&format!("clerk{site_code}"), Some(site_code))
     }
 
-    pub async fn sign_in(&self, clerk: &TestClerk, device: &str, takeover: bool) -> reqwest::Response {
-        self.client
-            .post(self.url("/portal/v1/sessions"))
-            .json(&serde_json::json!({
-                "username": clerk.username,
-                "password": clerk.password,
-                "device_id": device,
-                "device_name": format!("counter {device}"),
-                "takeover": takeover,
-            }))
-            .send()
-            .await
-            .expect("request sent")
+    pub async fn sign_in(&self, clerk: &TestClerk, device: &str, takeover: bool) -> Reply {
+        let body = serde_json::json!({
+            "username": clerk.username,
+            "password": clerk.password,
+            "device_id": device,
+            "device_name": format!("counter {device}"),
+            "takeover": takeover,
+        });
+        self.call(reqwest::Method::POST, "/portal/v1/sessions", None, Some(body)).await
     }
 
     /// Signs in and returns the token, failing the test otherwise.
     pub async fn token(&self, clerk: &TestClerk, device: &str) -> String {
-        let response = self.sign_in(clerk, device, false).await;
-        assert_eq!(response.status(), 201, "sign-in refused");
-        let body: serde_json::Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        let reply = self.sign_in(clerk, device, false).await;
+        assert_eq!(reply.status, 201, "sign-in refused: {}", reply.body);
+        reply.body["token"].as_str().unwrap().to_owned()
     }
 
-    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+    pub async fn get_as(&self, token: &str, path: &str) -> Reply {
+        self.call(reqwest::Method::GET, path, Some(token), None).await
     }
 
-    /// Sends any request with a JSON body as the bearer of `token`.
-    pub async fn send_as(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> reqwest::Response {
-        let mut request = self.client.request(method, self.url(path)).bearer_auth(token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        request.send().await.expect("request sent")
+    pub async fn post_as(&self, token: &str, path: &str, body: serde_json::Value) -> Reply {
+        self.call(reqwest::Method::POST, path, Some(token), Some(body)).await
     }
 }
 
-/// The `error` object of an error response, after checking its status.
-pub async fn error_of(response: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status(), status, "unexpected status");
-    let body: serde_json::Value = response.json().await.expect("a JSON error body");
-    body["error"].clone()
+/// A reply read in full: status, headers, and the JSON body (`null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body read");
+        let body = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                panic!("{status}: body is not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        Self { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The `error` object of an error reply, after checking its status.
+pub fn error_of(reply: Reply, status: u16) -> serde_json::Value {
+    assert_eq!(reply.status, status, "unexpected status: {}", reply.body);
+    reply.body["error"].clone()
 }

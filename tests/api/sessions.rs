@@ -10,23 +10,23 @@ use crate::on_both_backends;
 on_both_backends! {
     async fn a_clerk_signs_in_sees_the_device_and_signs_out(app: TestApp) {
         let clerk = app.seed_clerk("11817488", 1);
-        let response = app.sign_in(&clerk, "device-a", false).await;
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+        let reply = app.sign_in(&clerk, "device-a", false).await;
+        assert_eq!(reply.status, 201);
+        let body = reply.body;
         assert_eq!(body["site"], json!({ "code": "11817488", "name": "테스트약국", "type": "pharmacy" }));
         assert_eq!(body["max_devices"], 1);
         assert!(body["expires_at"].as_str().unwrap().ends_with("+09:00"), "{body}");
         let token = body["token"].as_str().unwrap();
 
-        let devices: Value = app.get_as(token, "/portal/v1/sessions").await.json().await.unwrap();
+        let devices = app.get_as(token, "/portal/v1/sessions").await.body;
         assert_eq!(devices["max_devices"], 1);
         assert_eq!(devices["sessions"].as_array().unwrap().len(), 1);
         assert_eq!(devices["sessions"][0]["device_name"], "counter device-a");
         assert_eq!(devices["sessions"][0]["current"], true);
 
-        let out = app.send_as(Method::DELETE, token, "/portal/v1/sessions/current", None).await;
-        assert_eq!(out.status(), 204);
-        let after = error_of(app.get_as(token, "/portal/v1/sessions").await, 401).await;
+        let out = app.call(Method::DELETE, "/portal/v1/sessions/current", Some(token), None).await;
+        assert_eq!(out.status, 204);
+        let after = error_of(app.get_as(token, "/portal/v1/sessions").await, 401);
         assert_eq!(after["code"], "session_revoked");
         assert_eq!(after["reason"], "logged_out");
     }
@@ -36,9 +36,9 @@ on_both_backends! {
     async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(app: TestApp) {
         let mut clerk = app.seed_clerk("11817488", 1);
         clerk.password = "not the password".into();
-        let wrong = error_of(app.sign_in(&clerk, "d", false).await, 401).await;
+        let wrong = error_of(app.sign_in(&clerk, "d", false).await, 401);
         clerk.username = "nobody".into();
-        let unknown = error_of(app.sign_in(&clerk, "d", false).await, 401).await;
+        let unknown = error_of(app.sign_in(&clerk, "d", false).await, 401);
         assert_eq!(wrong, unknown);
         assert_eq!(wrong["code"], "invalid_credentials");
     }
@@ -50,17 +50,17 @@ on_both_backends! {
         let mut wrong = app.seed_user("unused", Some("11817488"));
         wrong.username = clerk.username.clone();
         for _ in 0..5 {
-            error_of(app.sign_in(&wrong, "d", false).await, 401).await;
+            error_of(app.sign_in(&wrong, "d", false).await, 401);
         }
-        let response = app.sign_in(&clerk, "d", false).await;
-        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-        let locked = error_of(response, 429).await;
+        let reply = app.sign_in(&clerk, "d", false).await;
+        let retry_after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+        let locked = error_of(reply, 429);
         assert_eq!(locked["code"], "account_locked");
         assert!((899..=900).contains(&retry_after), "{retry_after}");
         assert_eq!(locked["retry_after"], retry_after);
 
         app.clock.advance(Duration::minutes(15));
-        assert_eq!(app.sign_in(&clerk, "d", false).await.status(), 201);
+        assert_eq!(app.sign_in(&clerk, "d", false).await.status, 201);
     }
 }
 
@@ -69,9 +69,9 @@ on_both_backends! {
         let mut ghost = app.seed_clerk("11817488", 1);
         ghost.username = "ghost".into();
         for _ in 0..5 {
-            error_of(app.sign_in(&ghost, "d", false).await, 401).await;
+            error_of(app.sign_in(&ghost, "d", false).await, 401);
         }
-        assert_eq!(error_of(app.sign_in(&ghost, "d", false).await, 429).await["code"], "account_locked");
+        assert_eq!(error_of(app.sign_in(&ghost, "d", false).await, 429)["code"], "account_locked");
     }
 }
 
@@ -79,7 +79,7 @@ on_both_backends! {
     async fn a_second_device_is_refused_with_the_devices_already_signed_in(app: TestApp) {
         let clerk = app.seed_clerk("11817488", 1);
         let first = app.token(&clerk, "device-a").await;
-        let refused = error_of(app.sign_in(&clerk, "device-b", false).await, 409).await;
+        let refused = error_of(app.sign_in(&clerk, "device-b", false).await, 409);
         assert_eq!(refused["code"], "device_limit_reached");
         assert_eq!(refused["max_devices"], 1);
         let devices = refused["devices"].as_array().unwrap();
@@ -87,7 +87,7 @@ on_both_backends! {
         assert_eq!(devices[0]["device_name"], "counter device-a");
         assert!(devices[0]["signed_in_at"].is_string() && devices[0]["last_seen_at"].is_string());
         assert!(!refused.to_string().contains(&first), "another clerk's token leaked");
-        assert_eq!(app.get_as(&first, "/portal/v1/sessions").await.status(), 200);
+        assert_eq!(app.get_as(&first, "/portal/v1/sessions").await.status, 200);
     }
 }
 
@@ -95,15 +95,14 @@ on_both_backends! {
     async fn takeover_revokes_the_least_recently_used_device(app: TestApp) {
         let clerk = app.seed_clerk("11817488", 1);
         let first = app.token(&clerk, "device-a").await;
-        let response = app.sign_in(&clerk, "device-b", true).await;
-        assert_eq!(response.status(), 201);
-        let second: Value = response.json().await.unwrap();
+        let reply = app.sign_in(&clerk, "device-b", true).await;
+        assert_eq!(reply.status, 201);
+        let second = reply.body;
 
-        let ended = error_of(app.get_as(&first, "/portal/v1/sessions").await, 401).await;
+        let ended = error_of(app.get_as(&first, "/portal/v1/sessions").await, 401);
         assert_eq!(ended["code"], "session_revoked");
         assert_eq!(ended["reason"], "signed_in_elsewhere");
-        let devices: Value =
-            app.get_as(second["token"].as_str().unwrap(), "/portal/v1/sessions").await.json().await.unwrap();
+        let devices = app.get_as(second["token"].as_str().unwrap(), "/portal/v1/sessions").await.body;
         assert_eq!(devices["sessions"].as_array().unwrap().len(), 1);
     }
 }
@@ -113,7 +112,7 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 2);
         app.token(&clerk, "device-a").await;
         app.token(&clerk, "device-b").await;
-        let refused = error_of(app.sign_in(&clerk, "device-c", false).await, 409).await;
+        let refused = error_of(app.sign_in(&clerk, "device-c", false).await, 409);
         assert_eq!(refused["devices"].as_array().unwrap().len(), 2);
     }
 }
@@ -123,9 +122,9 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 1);
         let old = app.token(&clerk, "device-a").await;
         let new = app.token(&clerk, "device-a").await;
-        let ended = error_of(app.get_as(&old, "/portal/v1/sessions").await, 401).await;
+        let ended = error_of(app.get_as(&old, "/portal/v1/sessions").await, 401);
         assert_eq!(ended["reason"], "signed_in_again");
-        let devices: Value = app.get_as(&new, "/portal/v1/sessions").await.json().await.unwrap();
+        let devices = app.get_as(&new, "/portal/v1/sessions").await.body;
         assert_eq!(devices["sessions"].as_array().unwrap().len(), 1);
     }
 }
@@ -135,7 +134,7 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 1);
         let attempts = (0..20).map(|i| {
             let (app, clerk) = (&app, &clerk);
-            async move { app.sign_in(clerk, &format!("device-{i}"), false).await.status().as_u16() }
+            async move { app.sign_in(clerk, &format!("device-{i}"), false).await.status }
         });
         let mut statuses = futures_util::future::join_all(attempts).await;
         statuses.sort_unstable();
@@ -149,10 +148,10 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 1);
         let token = app.token(&clerk, "device-a").await;
         app.clock.advance(Duration::minutes(21));
-        let ended = error_of(app.get_as(&token, "/portal/v1/sessions").await, 401).await;
+        let ended = error_of(app.get_as(&token, "/portal/v1/sessions").await, 401);
         assert_eq!(ended["code"], "session_revoked");
         assert_eq!(ended["reason"], "idle_timeout");
-        assert_eq!(app.sign_in(&clerk, "device-b", false).await.status(), 201);
+        assert_eq!(app.sign_in(&clerk, "device-b", false).await.status, 201);
     }
 }
 
@@ -161,7 +160,7 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 1);
         app.token(&clerk, "device-a").await;
         app.clock.advance(Duration::minutes(21));
-        assert_eq!(app.sign_in(&clerk, "device-b", false).await.status(), 201);
+        assert_eq!(app.sign_in(&clerk, "device-b", false).await.status, 201);
     }
 }
 
@@ -171,7 +170,7 @@ on_both_backends! {
         let token = app.token(&clerk, "device-a").await;
         for _ in 0..3 {
             app.clock.advance(Duration::minutes(15));
-            assert_eq!(app.get_as(&token, "/portal/v1/sessions").await.status(), 200);
+            assert_eq!(app.get_as(&token, "/portal/v1/sessions").await.status, 200);
         }
     }
 }
@@ -181,7 +180,7 @@ on_both_backends! {
         let clerk = app.seed_clerk("11817488", 1);
         let token = app.token(&clerk, "device-a").await;
         app.clock.advance(Duration::hours(12));
-        assert_eq!(error_of(app.get_as(&token, "/portal/v1/sessions").await, 401).await["code"], "token_expired");
+        assert_eq!(error_of(app.get_as(&token, "/portal/v1/sessions").await, 401)["code"], "token_expired");
     }
 }
 
@@ -205,26 +204,24 @@ on_both_backends! {
         let altered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(claims.to_string()), parts[2]);
 
         for forged in [other_key, alg_none, altered, "garbage".to_owned()] {
-            let refused = error_of(app.get_as(&forged, "/portal/v1/sessions").await, 401).await;
+            let refused = error_of(app.get_as(&forged, "/portal/v1/sessions").await, 401);
             assert_eq!(refused["code"], "invalid_token", "{forged}");
         }
-        let missing = app.client.get(app.url("/portal/v1/sessions")).send().await.unwrap();
-        assert_eq!(error_of(missing, 401).await["code"], "not_signed_in");
-        assert_eq!(app.get_as(&token, "/portal/v1/sessions").await.status(), 200);
+        assert_eq!(error_of(app.get("/portal/v1/sessions").await, 401)["code"], "not_signed_in");
+        assert_eq!(app.get_as(&token, "/portal/v1/sessions").await.status, 200);
     }
 }
 
 on_both_backends! {
     async fn an_operator_revokes_a_session_from_the_cli(app: TestApp) {
         let clerk = app.seed_clerk("11817488", 1);
-        let response = app.sign_in(&clerk, "device-a", false).await;
-        let body: Value = response.json().await.unwrap();
+        let body = app.sign_in(&clerk, "device-a", false).await.body;
         let listed = stdout(&maskportal(&app.db, &["admin", "session", "list", "--site", "11817488"], None));
         let session_id = body["session_id"].as_str().unwrap();
         assert!(listed.contains(session_id), "{listed}");
 
         stdout(&maskportal(&app.db, &["admin", "session", "revoke", "--id", session_id], None));
-        let ended = error_of(app.get_as(body["token"].as_str().unwrap(), "/portal/v1/sessions").await, 401).await;
+        let ended = error_of(app.get_as(body["token"].as_str().unwrap(), "/portal/v1/sessions").await, 401);
         assert_eq!(ended["reason"], "revoked_by_admin");
 
         let actions = maskportal::db::audit::actions(&mut app.db.connect()).unwrap();
@@ -238,8 +235,8 @@ on_both_backends! {
     async fn sign_ins_takeovers_sign_outs_and_lockouts_are_audited(app: TestApp) {
         let clerk = app.seed_clerk("11817488", 1);
         app.token(&clerk, "device-a").await;
-        let second: Value = app.sign_in(&clerk, "device-b", true).await.json().await.unwrap();
-        app.send_as(Method::DELETE, second["token"].as_str().unwrap(), "/portal/v1/sessions/current", None).await;
+        let second = app.sign_in(&clerk, "device-b", true).await.body;
+        app.call(Method::DELETE, "/portal/v1/sessions/current", second["token"].as_str(), None).await;
         let mut wrong = app.seed_user("other", Some("11817488"));
         wrong.password = "wrong password".into();
         for _ in 0..5 {
@@ -255,11 +252,11 @@ on_both_backends! {
 on_both_backends! {
     async fn an_admin_has_no_site_and_no_clerk_endpoints(app: TestApp) {
         let admin = app.seed_user("operator", None);
-        let response = app.sign_in(&admin, "ops-laptop", false).await;
-        assert_eq!(response.status(), 201);
-        let body: Value = response.json().await.unwrap();
+        let reply = app.sign_in(&admin, "ops-laptop", false).await;
+        assert_eq!(reply.status, 201);
+        let body = reply.body;
         assert_eq!(body["site"], Value::Null);
-        let refused = error_of(app.get_as(body["token"].as_str().unwrap(), "/portal/v1/sessions").await, 403).await;
+        let refused = error_of(app.get_as(body["token"].as_str().unwrap(), "/portal/v1/sessions").await, 403);
         assert_eq!(refused["code"], "forbidden");
     }
 }
@@ -267,30 +264,16 @@ on_both_backends! {
 #[tokio::test]
 async fn malformed_sign_ins_are_400_415_or_413_never_500() {
     let app = TestApp::spawn(maskportal::db::Backend::Sqlite).await;
-    let url = app.url("/portal/v1/sessions");
-    let missing =
-        app.client.post(&url).json(&json!({ "username": "a", "password": "b" })).send().await.unwrap();
-    assert_eq!(error_of(missing, 400).await["field"], "device_id");
-    let bad_device = app
-        .client
-        .post(&url)
-        .json(&json!({ "username": "a", "password": "b", "device_id": "has space" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(bad_device, 400).await["field"], "device_id");
-    let not_json =
-        app.client.post(&url).header("content-type", "application/json").body("{").send().await.unwrap();
-    assert_eq!(error_of(not_json, 400).await["code"], "invalid_body");
-    let form =
-        app.client.post(&url).header("content-type", "text/plain").body("username=a").send().await.unwrap();
-    assert_eq!(error_of(form, 415).await["code"], "unsupported_media_type");
-    let huge = app
-        .client
-        .post(&url)
-        .json(&json!({ "username": "a", "password": "x".repeat(100_000), "device_id": "d" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(huge, 413).await["code"], "body_too_large");
+    let sign_in = |body: Value| app.call(Method::POST, "/portal/v1/sessions", None, Some(body));
+    let missing = sign_in(json!({ "username": "a", "password": "b" })).await;
+    assert_eq!(error_of(missing, 400)["field"], "device_id");
+    let bad_device = sign_in(json!({ "username": "a", "password": "b", "device_id": "has space" })).await;
+    assert_eq!(error_of(bad_device, 400)["field"], "device_id");
+    let huge = sign_in(json!({ "username": "a", "password": "x".repeat(100_000), "device_id": "d" })).await;
+    assert_eq!(error_of(huge, 413)["code"], "body_too_large");
+
+    let not_json = app.post_raw("/portal/v1/sessions", "application/json", "{").await;
+    assert_eq!(error_of(not_json, 400)["code"], "invalid_body");
+    let form = app.post_raw("/portal/v1/sessions", "text/plain", "username=a").await;
+    assert_eq!(error_of(form, 415)["code"], "unsupported_media_type");
 }
