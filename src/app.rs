@@ -13,6 +13,8 @@ use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::http;
 use crate::secrets::Secrets;
+use crate::services::counter::Counter;
+use crate::services::publishing::StockEvents;
 use crate::services::sessions::Sessions;
 
 /// What every handler can reach.
@@ -23,6 +25,7 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     pub secrets: Secrets,
     pub sessions: Sessions,
+    pub counter: Counter,
     pub config: Arc<Config>,
 }
 
@@ -30,6 +33,7 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    events: StockEvents,
 }
 
 impl Application {
@@ -45,8 +49,18 @@ impl Application {
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
+        let events = StockEvents::default();
+        let counter = Counter::new(
+            pool.clone(),
+            clock.clone(),
+            policy.clone(),
+            secrets.id_key.clone(),
+            config.void_window,
+            events.clone(),
+        );
         let state = web::Data::new(AppState {
             sessions,
+            counter,
             pool,
             clock,
             backend: config.database_url.backend(),
@@ -63,11 +77,16 @@ impl Application {
         .workers(workers)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, events })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stock changes as they commit (the public board, and tests, listen here).
+    pub fn stock_events(&self) -> StockEvents {
+        self.events.clone()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

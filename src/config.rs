@@ -18,6 +18,29 @@ pub enum Environment {
     Production,
 }
 
+/// How long after a sale it may still be voided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidWindow {
+    /// Until midnight KST of the day of the sale.
+    SameDay,
+    Hours(u32),
+}
+
+impl std::str::FromStr for VoidWindow {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "same_day" => Ok(Self::SameDay),
+            hours => hours
+                .strip_suffix('h')
+                .and_then(|h| h.parse().ok())
+                .map(Self::Hours)
+                .ok_or_else(|| format!("`{raw}` is neither same_day nor a number of hours like 24h")),
+        }
+    }
+}
+
 /// Everything the service needs to start, parsed once.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -35,6 +58,7 @@ pub struct Config {
     pub db_pool_size: u32,
     pub workers: usize,
     pub sessions: SessionSettings,
+    pub void_window: VoidWindow,
 }
 
 /// Sign-in and session limits.
@@ -105,6 +129,7 @@ struct FileConfig {
     max_failed_logins: Option<u32>,
     max_failed_logins_per_ip: Option<u32>,
     lockout_minutes: Option<u64>,
+    void_window: Option<String>,
 }
 
 impl Config {
@@ -183,7 +208,15 @@ impl Config {
                 .map_or(defaults.lockout, minutes),
         };
 
+        let void_window = match var("MASKPORTAL_VOID_WINDOW").or(file.void_window) {
+            None => VoidWindow::SameDay,
+            Some(raw) => raw
+                .parse()
+                .map_err(|message| ConfigError::Invalid { key: "MASKPORTAL_VOID_WINDOW", message })?,
+        };
+
         Ok(Self {
+            void_window,
             environment,
             bind,
             clock_start,

@@ -3,10 +3,14 @@
 pub mod api_keys;
 pub mod audit;
 pub mod connection;
+pub mod idempotency;
 pub mod migrations;
+pub mod quota;
+pub mod sales;
 pub mod schema;
 pub mod sessions;
 pub mod sites;
+pub mod stock;
 pub mod users;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};

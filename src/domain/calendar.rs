@@ -1,6 +1,6 @@
 //! Korea Standard Time and the Monday-to-Sunday week that rationing is counted in.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Utc, Weekday};
 
 /// Korea Standard Time, UTC+9 all year: Korea has kept no daylight saving time since 1988.
 // `expect` here runs at compile time: a bad offset would fail the build, never a request.
@@ -20,6 +20,13 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
     // Only dates in the first days of chrono's calendar (year −262143) lack a representable
     // Monday; saturating there beats a panic.
     date.week(Weekday::Mon).checked_first_day().unwrap_or(NaiveDate::MIN)
+}
+
+/// The UTC instants that bound a KST calendar day: `[midnight, next midnight)`.
+pub fn kst_day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    // A fixed offset has no gaps or folds, so local midnight maps to exactly one instant.
+    let start = date.and_time(NaiveTime::MIN).and_utc() - Duration::hours(9);
+    (start, start + Duration::days(1))
 }
 
 #[cfg(test)]
@@ -79,5 +86,15 @@ mod tests {
     #[test]
     fn the_first_days_of_the_calendar_saturate_instead_of_panicking() {
         assert_eq!(week_start(NaiveDate::MIN), NaiveDate::MIN);
+    }
+
+    #[test]
+    fn a_kst_day_runs_from_15_00_utc_the_day_before() {
+        let (start, end) = kst_day_bounds(date(2020, 3, 9));
+        assert_eq!(start, utc(2020, 3, 8, 15, 0, 0));
+        assert_eq!(end, utc(2020, 3, 9, 15, 0, 0));
+        assert_eq!(kst_date(start), date(2020, 3, 9));
+        assert_eq!(kst_date(end - Duration::seconds(1)), date(2020, 3, 9));
+        assert_eq!(kst_date(end), date(2020, 3, 10));
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod client_key;
 pub mod clock;
 pub mod device;
 pub mod policy;

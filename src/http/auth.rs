@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::app::AppState;
+use crate::services::counter::Actor;
 use crate::services::sessions::{AuthError, SessionContext, SiteContext};
 
 use super::error::ApiError;
@@ -46,6 +47,18 @@ impl FromRequest for Clerk {
                 None => Err(ApiError::forbidden("this needs a clerk signed in at a site")),
             }
         })
+    }
+}
+
+impl Clerk {
+    /// The clerk as the author of a write.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.session.user_id,
+            site_id: self.site.id,
+            session_id: self.session.session_id.clone(),
+            device_id: self.session.device_id.clone(),
+        }
     }
 }
 

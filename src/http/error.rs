@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::domain::quota::Refusal;
 use crate::http::portal::sessions::DeviceView;
 use crate::services::sessions::AuthError;
 use crate::services::ServiceError;
@@ -73,6 +74,14 @@ impl ApiError {
         self.body.code
     }
 
+    /// 409 for a purchase the rationing rules refuse, with the rule's facts (allowed digits,
+    /// next day, quota) beside the code.
+    pub fn refused(refusal: &Refusal) -> Self {
+        let mut error = Self::new(StatusCode::CONFLICT, refusal.code(), refusal.to_string());
+        error.body.details = Some(refusal_details(refusal));
+        error
+    }
+
     fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -132,6 +141,13 @@ impl From<ServiceError> for ApiError {
         match error {
             ServiceError::NotFound { what } => Self::not_found(what),
             ServiceError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            ServiceError::Refused(refusal) => Self::refused(&refusal),
+            ServiceError::IdempotencyKeyReused => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this client_key was already used for a different request; generate a new one",
+            )
+            .with_field("client_key"),
             ServiceError::Auth(auth) => auth.into(),
             ServiceError::Forbidden { message } => Self::forbidden(message),
             ServiceError::DeviceLimitReached { max_devices, ref devices } => {
@@ -148,6 +164,17 @@ impl From<ServiceError> for ApiError {
                 Self::internal()
             }
         }
+    }
+}
+
+/// A refusal's fields (without its `code` tag, which the error already carries).
+pub fn refusal_details(refusal: &Refusal) -> serde_json::Map<String, serde_json::Value> {
+    match serde_json::to_value(refusal) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.remove("code");
+            fields
+        }
+        _ => serde_json::Map::new(),
     }
 }
 

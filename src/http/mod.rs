@@ -26,7 +26,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                 .route("/sessions", web::post().to(portal::sessions::create))
                 .route("/sessions", web::get().to(portal::sessions::list))
-                .route("/sessions/current", web::delete().to(portal::sessions::delete_current)),
+                .route("/sessions/current", web::delete().to(portal::sessions::delete_current))
+                .route("/stock-in", web::post().to(portal::stock::stock_in))
+                .route("/stock", web::get().to(portal::stock::show))
+                .route("/status", web::put().to(portal::stock::set_status))
+                .route("/eligibility", web::post().to(portal::sales::eligibility))
+                .route("/sales", web::post().to(portal::sales::create))
+                .route("/sales", web::get().to(portal::sales::list))
+                .route("/sales/{id}/void", web::post().to(portal::sales::void)),
         )
         .default_service(web::to(not_found));
 }

@@ -1,14 +1,20 @@
 //! The use-cases: each owns its transaction and speaks in domain types.
 
 pub mod api_keys;
+pub mod counter;
+pub mod idempotency;
 pub mod login_throttle;
 pub mod passwords;
+pub mod publishing;
+pub mod sales;
 pub mod sessions;
 pub mod sites;
+pub mod stock;
 pub mod tokens;
 pub mod users;
 
 use crate::db::DbError;
+use crate::domain::quota::Refusal;
 
 use self::sessions::{ActiveDevice, AuthError};
 
@@ -20,6 +26,12 @@ pub enum ServiceError {
     /// Refused because of the current state (a taken name, a rule); `code` is stable.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The rationing rules refuse the purchase (rotation day, quota, proxy).
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// A client key came back with a different request.
+    #[error("this client_key was already used for a different request")]
+    IdempotencyKeyReused,
     /// Not signed in, or not any more.
     #[error(transparent)]
     Auth(#[from] AuthError),
@@ -43,6 +55,10 @@ impl From<diesel::result::Error> for ServiceError {
 }
 
 impl ServiceError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::Conflict { code, message: message.into() }
+    }
+
     /// Maps a unique-constraint failure to a conflict with a clear message.
     pub(crate) fn on_unique_violation(code: &'static str, message: String) -> impl FnOnce(Self) -> Self {
         move |error| match error {

@@ -119,6 +119,26 @@ impl TestDatabase {
         self.dir.path().to_path_buf()
     }
 
+    /// Everything the database holds, as bytes: the SQLite files, or a `pg_dump`.
+    pub fn dump(&self) -> Vec<u8> {
+        match &self.postgres {
+            None => ["", "-wal"]
+                .iter()
+                .filter_map(|suffix| std::fs::read(format!("{}{suffix}", self.url)).ok())
+                .flatten()
+                .collect(),
+            Some(_) => {
+                let output = std::process::Command::new("pg_dump")
+                    .arg("--data-only")
+                    .arg(&self.url)
+                    .output()
+                    .expect("pg_dump runs");
+                assert!(output.status.success(), "pg_dump: {}", String::from_utf8_lossy(&output.stderr));
+                output.stdout
+            }
+        }
+    }
+
     /// A direct connection, for checks the HTTP API deliberately does not offer.
     pub fn connect(&self) -> DbConnection {
         let url = self.url.parse().expect("database url");
@@ -144,6 +164,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: Clock,
     pub db: TestDatabase,
+    pub events: maskportal::services::publishing::StockEvents,
 }
 
 impl TestApp {
@@ -158,7 +179,7 @@ impl TestApp {
     /// Starts the service with its clock at `start` (it runs on from there).
     pub async fn spawn_at(backend: Backend, start: DateTime<Utc>) -> Self {
         let app = Self::spawn(backend).await;
-        app.clock.advance(start - app.clock.now());
+        app.travel_to(start);
         app
     }
 
@@ -166,8 +187,14 @@ impl TestApp {
         let config = Config::from_vars(&db.env()).expect("test config");
         let app = Application::build(config, clock.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let events = app.stock_events();
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: reqwest::Client::new(), clock, db }
+        Self { address, client: reqwest::Client::new(), clock, db, events }
+    }
+
+    /// Moves the service clock to `instant` (it runs on from there).
+    pub fn travel_to(&self, instant: DateTime<Utc>) {
+        self.clock.advance(instant - self.clock.now());
     }
 
     pub fn url(&self, path: &str) -> String {

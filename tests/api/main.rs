@@ -4,6 +4,7 @@ mod helpers;
 
 mod cli;
 mod contract;
+mod counter;
 mod health;
 mod sessions;
 mod storage;

@@ -1,0 +1,44 @@
+//! What the counter's use-cases share: the database, the clock, the rules, the ID key, and
+//! the channel that tells the public board about changes.
+
+use std::sync::Arc;
+
+use crate::config::VoidWindow;
+use crate::db::Pool;
+use crate::domain::clock::Clock;
+use crate::domain::policy::Policy;
+use crate::domain::resident_id::IdKey;
+
+use super::publishing::StockEvents;
+
+/// The counter's dependencies; `stock` and `sales` add its use-cases.
+pub struct Counter {
+    pub(super) pool: Pool,
+    pub(super) clock: Clock,
+    pub(super) policy: Arc<Policy>,
+    pub(super) id_key: IdKey,
+    pub(super) void_window: VoidWindow,
+    pub(super) events: StockEvents,
+}
+
+impl Counter {
+    pub fn new(
+        pool: Pool,
+        clock: Clock,
+        policy: Arc<Policy>,
+        id_key: IdKey,
+        void_window: VoidWindow,
+        events: StockEvents,
+    ) -> Self {
+        Self { pool, clock, policy, id_key, void_window, events }
+    }
+}
+
+/// Who is writing: recorded on every ledger row, sale and audit entry.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: i64,
+    pub site_id: i64,
+    pub session_id: String,
+    pub device_id: String,
+}
