@@ -7,11 +7,13 @@ use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
+use crate::board::{Board, Publisher};
 use crate::config::Config;
 use crate::db::{self, Backend, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::http;
+use crate::http::rate_limit::RateLimits;
 use crate::secrets::Secrets;
 use crate::services::counter::Counter;
 use crate::services::publishing::StockEvents;
@@ -26,6 +28,9 @@ pub struct AppState {
     pub secrets: Secrets,
     pub sessions: Sessions,
     pub counter: Counter,
+    pub board: Arc<Board>,
+    pub rate_limits: RateLimits,
+    pub public_max_age: u32,
     pub config: Arc<Config>,
 }
 
@@ -44,12 +49,18 @@ impl Application {
         let policy = Arc::new(load_policy(&config)?);
         let pool = open_database(&config).await?;
 
+        let board = Arc::new(Board::default());
+        let publisher = Publisher::load(board.clone(), pool.clone(), clock.clone()).await?;
+        let rate_limits = RateLimits::new(config.public.rate, config.public.trusted_proxies.clone());
+        rate_limits.refresh_keys(&pool).await?;
+
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
         let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
         let events = StockEvents::default();
+        tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
         let counter = Counter::new(
             pool.clone(),
             clock.clone(),
@@ -61,6 +72,9 @@ impl Application {
         let state = web::Data::new(AppState {
             sessions,
             counter,
+            board,
+            rate_limits,
+            public_max_age: config.public.max_age,
             pool,
             clock,
             backend: config.database_url.backend(),
@@ -68,9 +82,11 @@ impl Application {
             secrets,
             config: Arc::new(config),
         });
+        tokio::spawn(refresh_keys(state.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
                 .configure(http::routes)
         })
@@ -91,6 +107,18 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Keeps the open API's key table current: a new key works, and a revoked one stops, within
+/// seconds, without a public read touching the database.
+async fn refresh_keys(state: web::Data<AppState>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        every.tick().await;
+        if let Err(error) = state.rate_limits.refresh_keys(&state.pool).await {
+            tracing::warn!(%error, "could not refresh API keys");
+        }
     }
 }
 

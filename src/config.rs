@@ -8,6 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use std::num::NonZeroU32;
+
+use ipnet::IpNet;
+
 use crate::db::DatabaseUrl;
 
 /// `development` generates missing secrets and allows a shifted clock; `production` refuses both.
@@ -59,6 +63,33 @@ pub struct Config {
     pub workers: usize,
     pub sessions: SessionSettings,
     pub void_window: VoidWindow,
+    pub public: PublicSettings,
+}
+
+/// A sustained request rate and the burst allowed above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+/// Lets a 2020 app page through every store back to back and poll every few seconds, while a
+/// flood from one address is cut.
+const DEFAULT_PUBLIC_RATE: Rate =
+    Rate { per_second: NonZeroU32::new(20).unwrap(), burst: NonZeroU32::new(100).unwrap() };
+
+/// The open API's limits and caching.
+#[derive(Debug, Clone)]
+pub struct PublicSettings {
+    /// Anonymous callers, per client address.
+    pub rate: Rate,
+    /// `Cache-Control: public, max-age=N` on public replies; short, so caches never hide a
+    /// sell-out for long.
+    pub max_age: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// How often the board looks at the change log when no in-process event woke it.
+    pub board_poll: Duration,
 }
 
 /// Sign-in and session limits.
@@ -130,6 +161,11 @@ struct FileConfig {
     max_failed_logins_per_ip: Option<u32>,
     lockout_minutes: Option<u64>,
     void_window: Option<String>,
+    public_rps: Option<NonZeroU32>,
+    public_burst: Option<NonZeroU32>,
+    public_max_age: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    board_poll_ms: Option<u64>,
 }
 
 impl Config {
@@ -215,7 +251,28 @@ impl Config {
                 .map_err(|message| ConfigError::Invalid { key: "MASKPORTAL_VOID_WINDOW", message })?,
         };
 
+        let trusted_proxies = match var("MASKPORTAL_TRUSTED_PROXIES") {
+            Some(list) => list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            None => file.trusted_proxies.unwrap_or_default(),
+        };
+        let public = PublicSettings {
+            rate: Rate {
+                per_second: parse_var(vars, "MASKPORTAL_PUBLIC_RPS")?
+                    .or(file.public_rps)
+                    .unwrap_or(DEFAULT_PUBLIC_RATE.per_second),
+                burst: parse_var(vars, "MASKPORTAL_PUBLIC_BURST")?
+                    .or(file.public_burst)
+                    .unwrap_or(DEFAULT_PUBLIC_RATE.burst),
+            },
+            max_age: parse_var(vars, "MASKPORTAL_PUBLIC_MAX_AGE")?.or(file.public_max_age).unwrap_or(1),
+            trusted_proxies: trusted_proxies.iter().map(|raw| parse_proxy(raw)).collect::<Result<_, _>>()?,
+            board_poll: Duration::from_millis(
+                parse_var(vars, "MASKPORTAL_BOARD_POLL_MS")?.or(file.board_poll_ms).unwrap_or(500),
+            ),
+        };
+
         Ok(Self {
+            public,
             void_window,
             environment,
             bind,
@@ -281,6 +338,13 @@ fn parse_var<T: std::str::FromStr>(
             raw.parse().map(Some).or_else(|_| invalid(key, format!("`{raw}` is not a valid number")))
         }
     }
+}
+
+/// A trusted proxy: an address (`10.0.0.5`) or a network (`10.0.0.0/8`).
+fn parse_proxy(raw: &str) -> Result<IpNet, ConfigError> {
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(IpNet::from))
+        .or_else(|_| invalid("MASKPORTAL_TRUSTED_PROXIES", format!("`{raw}` is not an address or network")))
 }
 
 fn invalid<T>(key: &'static str, message: impl Into<String>) -> Result<T, ConfigError> {

@@ -1,6 +1,7 @@
 //! maskportal: the counter-side portal and public open API for rationed face masks.
 
 pub mod app;
+pub mod board;
 pub mod cli;
 pub mod config;
 pub mod db;

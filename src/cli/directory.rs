@@ -5,6 +5,8 @@ use std::f64::consts::TAU;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+#[cfg(test)]
+use crate::domain::address::{admin_area_of, is_named};
 use crate::domain::site::SiteKind;
 
 /// One generated selling site, shaped like a row of the 2020 open API's store list.
@@ -52,42 +54,6 @@ pub fn generate(count: usize, seed: u64) -> Vec<DirectorySite> {
             site(codes.code(index), kind, slot, &mut rng)
         })
         .collect()
-}
-
-/// Splits a road address into (시/도, 시/군/구, 읍/면/동), borrowing from `addr`.
-///
-/// Reads the single-space-separated 2020 style this module writes: the 시/군/구 may be two
-/// words (`수원시 팔달구`) and is empty in 세종특별자치시; the third part is the 읍 or 면 word
-/// after it, or else the 동 (or `…가`) leading the closing parentheses.
-pub fn admin_area_of(addr: &str) -> (&str, &str, Option<&str>) {
-    let addr = addr.trim();
-    let (sido, rest) = addr.split_once(' ').unwrap_or((addr, ""));
-    let mut sigungu_end = 0;
-    let mut tail = rest;
-    for _ in 0..2 {
-        let (word, after) = tail.split_once(' ').unwrap_or((tail, ""));
-        if !is_named(word, &['시', '군', '구']) {
-            break;
-        }
-        sigungu_end = rest.len() - tail.len() + word.len();
-        tail = after;
-    }
-    let next_word = tail.split_once(' ').map_or(tail, |(word, _)| word);
-    let area = if is_named(next_word, &['읍', '면']) { Some(next_word) } else { parenthesised_dong(addr) };
-    (sido, &rest[..sigungu_end], area)
-}
-
-/// Whether `word` is a place name (two or more characters) ending in one of `suffixes`.
-fn is_named(word: &str, suffixes: &[char]) -> bool {
-    word.chars().nth(1).is_some() && word.ends_with(suffixes)
-}
-
-/// The legal 동 in a trailing `(논현동)` or `(역삼동, 강남빌딩)`.
-fn parenthesised_dong(addr: &str) -> Option<&str> {
-    let inner = addr.strip_suffix(')')?;
-    let inner = &inner[inner.rfind('(')? + 1..];
-    let dong = inner.split(',').next()?.trim();
-    is_named(dong, &['동', '가']).then_some(dong)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -928,24 +894,6 @@ mod tests {
             let (_, _, area) = admin_area_of(&site.addr);
             let area = area.unwrap_or_else(|| panic!("no 읍/면/동 in {:?}", site.addr));
             assert!(district_of(&site).areas.contains(&area), "{:?}", site.addr);
-        }
-    }
-
-    #[test]
-    fn admin_area_of_reads_2020_style_addresses() {
-        let cases = [
-            ("서울특별시 강남구 논현로 123 (논현동)", ("서울특별시", "강남구", Some("논현동"))),
-            ("경상북도 청도군 청도읍 청화로 45", ("경상북도", "청도군", Some("청도읍"))),
-            ("경기도 수원시 팔달구 효원로 1-2 (인계동)", ("경기도", "수원시 팔달구", Some("인계동"))),
-            ("세종특별자치시 한누리대로 2130 (보람동)", ("세종특별자치시", "", Some("보람동"))),
-            ("세종특별자치시 조치원읍 세종로 2144", ("세종특별자치시", "", Some("조치원읍"))),
-            ("서울특별시 중구 세종대로 110 (태평로1가, 서울시청)", ("서울특별시", "중구", Some("태평로1가"))),
-            ("대구광역시 중구 동덕로 130", ("대구광역시", "중구", None)),
-            ("서울특별시", ("서울특별시", "", None)),
-            ("", ("", "", None)),
-        ];
-        for (addr, expected) in cases {
-            assert_eq!(admin_area_of(addr), expected, "{addr}");
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod changes;
 pub mod connection;
 pub mod idempotency;
 pub mod migrations;

@@ -1,6 +1,7 @@
 //! The pure rules: parsed values and decisions, with no actix, diesel or I/O.
 
 pub mod account;
+pub mod address;
 pub mod calendar;
 pub mod client_key;
 pub mod clock;

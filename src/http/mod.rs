@@ -3,7 +3,9 @@
 pub mod auth;
 pub mod error;
 pub mod health;
+pub mod open_api;
 pub mod portal;
+pub mod rate_limit;
 
 use actix_web::http::header;
 use actix_web::{middleware, web};
@@ -35,7 +37,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/sales", web::get().to(portal::sales::list))
                 .route("/sales/{id}/void", web::post().to(portal::sales::void)),
         )
+        .service(
+            web::scope("/corona19-masks/v1")
+                .wrap(middleware::from_fn(rate_limit::limit))
+                .wrap(public_cors())
+                .route("/stores/json", web::get().to(open_api::v1::stores))
+                .route("/sales/json", web::get().to(open_api::v1::sales))
+                .route("/storesByGeo/json", web::get().to(open_api::v1::stores_by_geo))
+                .route("/storesByAddr/json", web::get().to(open_api::v1::stores_by_addr)),
+        )
+        .service(
+            web::scope("/v2")
+                .wrap(middleware::from_fn(rate_limit::limit))
+                .wrap(public_cors())
+                .route("/stores", web::get().to(open_api::v2::stores))
+                .route("/stores/{code}", web::get().to(open_api::v2::store))
+                .route("/changes", web::get().to(open_api::v2::changes))
+                .route("/stream", web::get().to(open_api::stream::stream)),
+        )
         .default_service(web::to(not_found));
+}
+
+/// Any web page may read the open API (GET only); the preflight is answered here.
+fn public_cors() -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["GET"])
+        .allow_any_header()
+        .expose_headers(["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
+        .max_age(86_400)
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

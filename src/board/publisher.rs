@@ -1,0 +1,169 @@
+//! Keeps the board fresh: woken at once by in-process stock events, and tailing the change log
+//! so writes by other processes (the CLI, another server) arrive within a poll interval.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::db::changes;
+use crate::db::{self, DbError, Pool};
+use crate::domain::clock::Clock;
+use crate::services::publishing::StockChange;
+
+use super::snapshot::Snapshot;
+use super::{Board, FeedEntry};
+
+/// At most this many log entries are read per pass.
+const BATCH: i64 = 10_000;
+/// A sequence number that stays missing this long belongs to a rolled-back transaction.
+const GAP_GRACE: Duration = Duration::from_secs(5);
+
+/// The publisher's position in the change log.
+///
+/// PostgreSQL hands out sequence numbers at insert, not at commit, so a later number can
+/// become visible before an earlier one. Changes are applied to the snapshot as soon as they
+/// are seen, but the feed (whose cursor is the sequence number) only advances over a
+/// contiguous prefix, so a client resuming from a cursor never skips a late commit.
+#[derive(Debug)]
+struct Tail {
+    /// Every entry up to here is published.
+    cursor: i64,
+    /// Entries seen above the cursor, waiting for the gap below them to fill.
+    pending: BTreeMap<i64, i64>,
+    /// When the current gap was first seen.
+    gap_since: Option<Instant>,
+}
+
+impl Tail {
+    /// Records newly read entries; returns those now publishable in order.
+    fn advance(&mut self, read: &[(i64, i64)], now: Instant) -> Vec<FeedEntry> {
+        for &(seq, site_id) in read {
+            if seq > self.cursor {
+                self.pending.insert(seq, site_id);
+            }
+        }
+        let mut ready = Vec::new();
+        loop {
+            match self.pending.first_key_value() {
+                Some((&seq, &site_id)) if seq == self.cursor + 1 => {
+                    self.pending.remove(&seq);
+                    self.cursor = seq;
+                    ready.push(FeedEntry { seq, site_id });
+                    self.gap_since = None;
+                }
+                Some((&seq, _)) => {
+                    let since = *self.gap_since.get_or_insert(now);
+                    if now.duration_since(since) < GAP_GRACE {
+                        break;
+                    }
+                    // The missing numbers were never committed: step over them.
+                    self.cursor = seq - 1;
+                    self.gap_since = None;
+                }
+                None => break,
+            }
+        }
+        ready
+    }
+}
+
+/// The task that owns the board's writes.
+pub struct Publisher {
+    board: Arc<Board>,
+    pool: Pool,
+    clock: Clock,
+    tail: Tail,
+}
+
+impl Publisher {
+    /// Loads every store and positions the tail at the log's end.
+    pub async fn load(board: Arc<Board>, pool: Pool, clock: Clock) -> Result<Self, DbError> {
+        let (cursor, rows) = db::run(&pool, |conn| {
+            // The cursor first: anything committed after it is tailed (and reapplied harmlessly).
+            let cursor = changes::latest(conn)?;
+            Ok::<_, DbError>((cursor, changes::all_public(conn)?))
+        })
+        .await?;
+        board.publish(Snapshot::build(rows, clock.now()));
+        board.start_feed_at(cursor);
+        Ok(Self { board, pool, clock, tail: Tail { cursor, pending: BTreeMap::new(), gap_since: None } })
+    }
+
+    /// Runs until the event channel closes: a pass on every event, and at least every `poll`.
+    pub async fn run(mut self, mut events: tokio::sync::broadcast::Receiver<StockChange>, poll: Duration) {
+        loop {
+            match tokio::time::timeout(poll, events.recv()).await {
+                Ok(Err(RecvError::Closed)) => return,
+                // An event, a burst we fell behind on, or a quiet interval: read the log either way.
+                Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) | Err(_) => {}
+            }
+            // Coalesce a burst of events into one pass.
+            while events.try_recv().is_ok() {}
+            if let Err(error) = self.pass().await {
+                tracing::warn!(%error, "publishing failed; retrying at the next pass");
+            }
+        }
+    }
+
+    /// Reads new log entries, reloads the sites they name, swaps the snapshot, extends the feed.
+    pub async fn pass(&mut self) -> Result<(), DbError> {
+        let from = self.tail.cursor;
+        let read =
+            db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::after(conn, from, BATCH)?)).await?;
+        if read.is_empty() {
+            return Ok(());
+        }
+        let mut site_ids: Vec<i64> = read.iter().map(|&(_, site_id)| site_id).collect();
+        site_ids.sort_unstable();
+        site_ids.dedup();
+        let rows =
+            db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::public_rows(conn, &site_ids)?)).await?;
+        let next = self.board.snapshot().with_changes(&rows, self.clock.now());
+        self.board.publish(next);
+        let ready = self.tail.advance(&read, Instant::now());
+        self.board.append_feed(&ready);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tail(cursor: i64) -> Tail {
+        Tail { cursor, pending: BTreeMap::new(), gap_since: None }
+    }
+
+    fn seqs(entries: &[FeedEntry]) -> Vec<i64> {
+        entries.iter().map(|e| e.seq).collect()
+    }
+
+    #[test]
+    fn contiguous_entries_publish_in_order() {
+        let mut tail = tail(10);
+        assert_eq!(seqs(&tail.advance(&[(11, 1), (12, 2)], Instant::now())), [11, 12]);
+        assert_eq!(tail.cursor, 12);
+    }
+
+    #[test]
+    fn an_entry_behind_a_gap_waits_until_the_gap_fills() {
+        let mut tail = tail(10);
+        let start = Instant::now();
+        assert!(tail.advance(&[(12, 2)], start).is_empty());
+        assert_eq!(tail.cursor, 10);
+        // The late commit arrives; the re-read also returns 12 again.
+        assert_eq!(seqs(&tail.advance(&[(11, 1), (12, 2)], start)), [11, 12]);
+    }
+
+    #[test]
+    fn a_gap_that_never_fills_is_stepped_over_after_the_grace() {
+        let mut tail = tail(10);
+        let start = Instant::now();
+        assert!(tail.advance(&[(12, 2), (13, 3)], start).is_empty());
+        assert!(tail.advance(&[(12, 2), (13, 3)], start + GAP_GRACE / 2).is_empty());
+        assert_eq!(seqs(&tail.advance(&[(12, 2), (13, 3)], start + GAP_GRACE)), [12, 13]);
+        assert_eq!(tail.cursor, 13);
+    }
+}

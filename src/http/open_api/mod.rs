@@ -1,0 +1,64 @@
+//! The public, read-only open API: `/corona19-masks/v1` (drop-in for the 2020 public mask API)
+//! and `/v2`. Every read is served from the in-memory board; none touches the database.
+
+pub mod stream;
+pub mod v1;
+pub mod v2;
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::error::ApiError;
+
+/// Query parameters, tolerant like 2020: unknown names are ignored, `+` and `%20` are spaces.
+pub type Params = HashMap<String, String>;
+
+/// A JSON reply with an `ETag`, answered with 304 when the client already has it.
+pub fn json_reply(req: &HttpRequest, body: String, max_age: u32) -> HttpResponse {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    let etag = format!("\"{:016x}\"", hasher.finish());
+    let cache_control = format!("public, max-age={max_age}");
+    if client_has(req, &etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8")))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .body(body)
+}
+
+fn client_has(req: &HttpRequest, etag: &str) -> bool {
+    req.headers().get_all(header::IF_NONE_MATCH).filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').map(|tag| tag.trim().trim_start_matches("W/")).any(|tag| tag == etag || tag == "*")
+    })
+}
+
+/// An optional number parameter; an empty value counts as absent.
+pub fn number<T: std::str::FromStr>(params: &Params, name: &str) -> Result<Option<T>, ApiError> {
+    match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::invalid(name, "invalid_query", format!("{name} must be a number"))),
+    }
+}
+
+/// A required coordinate within Korea's bounds.
+pub fn coordinate(params: &Params, name: &str, (min, max): (f64, f64)) -> Result<f64, ApiError> {
+    let value: f64 = number(params, name)?
+        .ok_or_else(|| ApiError::invalid(name, "invalid_query", format!("{name} is required")))?;
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid(name, "invalid_query", format!("{name} must be between {min} and {max}")))
+    }
+}

@@ -1,0 +1,179 @@
+//! `/corona19-masks/v1`: the 2020 public mask API, field for field, so existing apps work by
+//! changing the base URL.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::board::snapshot::{v1_time, Store};
+use crate::domain::address::AreaQuery;
+use crate::domain::site::GeoPoint;
+use crate::http::error::ApiError;
+
+use super::{coordinate, json_reply, number, Params};
+
+const DEFAULT_PER_PAGE: usize = 500;
+const MAX_PER_PAGE: usize = 5000;
+const DEFAULT_RADIUS_M: f64 = 1000.0;
+/// Apps sent 10000 and map-viewport radii; serving the largest allowed radius beats a 400.
+const MAX_RADIUS_M: f64 = 5000.0;
+
+/// `page`/`perPage` as the 2020 API took them: defaults 1 and 500, `perPage` clamped to 5000.
+struct Paging {
+    page: usize,
+    per_page: usize,
+}
+
+impl Paging {
+    fn from(params: &Params) -> Result<Self, ApiError> {
+        let page: i64 = number(params, "page")?.unwrap_or(1);
+        let per_page: i64 = number(params, "perPage")?.unwrap_or(DEFAULT_PER_PAGE as i64);
+        if page < 1 || per_page < 1 {
+            let field = if page < 1 { "page" } else { "perPage" };
+            return Err(ApiError::invalid(field, "invalid_query", format!("{field} must be at least 1")));
+        }
+        Ok(Self {
+            page: usize::try_from(page).unwrap_or(usize::MAX),
+            per_page: usize::try_from(per_page).unwrap_or(MAX_PER_PAGE).min(MAX_PER_PAGE),
+        })
+    }
+
+    fn slice<'a, T>(&self, all: &'a [T]) -> &'a [T] {
+        let start = (self.page - 1).saturating_mul(self.per_page).min(all.len());
+        let end = start.saturating_add(self.per_page).min(all.len());
+        &all[start..end]
+    }
+
+    /// `"count":…,"page":…` then the list under `key`, then the totals: keys in 2020 order.
+    fn envelope(&self, key: &str, total: usize, items: &[String]) -> String {
+        let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 96);
+        let _ = write!(body, "{{\"count\":{},\"page\":{},\"{key}\":[", items.len(), self.page);
+        push_joined(&mut body, items.iter().map(String::as_str));
+        let _ = write!(body, "],\"totalCount\":{total},\"totalPages\":{}}}", total.div_ceil(self.per_page));
+        body
+    }
+}
+
+fn push_joined<'a>(body: &mut String, items: impl Iterator<Item = &'a str>) {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+}
+
+#[derive(Serialize)]
+struct StoreInfo<'a> {
+    addr: &'a str,
+    code: &'a str,
+    lat: f64,
+    lng: f64,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Sale<'a> {
+    code: &'a str,
+    created_at: Option<String>,
+    remain_stat: Option<&'static str>,
+    stock_at: Option<String>,
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// `GET stores/json?page&perPage`: the directory, in code order.
+pub async fn stores(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::from(&params)?;
+    let board = state.board.snapshot();
+    let items: Vec<String> = paging
+        .slice(board.stores())
+        .iter()
+        .map(|s| {
+            to_json(&StoreInfo {
+                addr: &s.info.addr,
+                code: &s.info.code,
+                lat: s.info.lat,
+                lng: s.info.lng,
+                name: &s.info.name,
+                kind: s.info.kind.open_api_code(),
+            })
+        })
+        .collect();
+    Ok(json_reply(&req, paging.envelope("storeInfos", board.len(), &items), state.public_max_age))
+}
+
+/// `GET sales/json?page&perPage`: every store's stock status, in code order.
+pub async fn sales(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::from(&params)?;
+    let board = state.board.snapshot();
+    let items: Vec<String> = paging
+        .slice(board.stores())
+        .iter()
+        .map(|s| {
+            let delivered = s.stock_at.is_some();
+            to_json(&Sale {
+                code: &s.info.code,
+                created_at: delivered.then(|| v1_time(s.published_at)),
+                remain_stat: s.remain_stat().map(|r| r.as_str()),
+                stock_at: s.stock_at.map(v1_time),
+            })
+        })
+        .collect();
+    Ok(json_reply(&req, paging.envelope("sales", board.len(), &items), state.public_max_age))
+}
+
+fn stores_body(prefix: &str, stores: &[&Arc<Store>]) -> String {
+    let mut body = String::with_capacity(stores.iter().map(|s| s.v1_json.len() + 1).sum::<usize>() + 64);
+    let _ = write!(body, "{{{prefix}\"count\":{},\"stores\":[", stores.len());
+    push_joined(&mut body, stores.iter().map(|s| &*s.v1_json));
+    body.push_str("]}");
+    body
+}
+
+/// `GET storesByGeo/json?lat&lng&m`: stores within `m` metres, nearest first.
+pub async fn stores_by_geo(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let lat = coordinate(&params, "lat", GeoPoint::LAT)?;
+    let lng = coordinate(&params, "lng", GeoPoint::LNG)?;
+    let radius: f64 = number(&params, "m")?.unwrap_or(DEFAULT_RADIUS_M);
+    if radius.is_nan() || radius < 0.0 {
+        return Err(ApiError::invalid("m", "invalid_query", "m must be a distance in metres, 0 or more"));
+    }
+    let board = state.board.snapshot();
+    let near = board.near(lat, lng, radius.min(MAX_RADIUS_M));
+    let stores: Vec<&Arc<Store>> = near.iter().map(|(s, _)| *s).collect();
+    Ok(json_reply(&req, stores_body("", &stores), state.public_max_age))
+}
+
+/// `GET storesByAddr/json?address`: stores in a 시/군/구, or in one of its 읍/면/동.
+pub async fn stores_by_addr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: web::Query<Params>,
+) -> Result<HttpResponse, ApiError> {
+    let address = params.get("address").map(String::as_str).unwrap_or_default();
+    let query = AreaQuery::parse(address)
+        .map_err(|e| ApiError::invalid("address", "invalid_query", e.to_string()))?;
+    let board = state.board.snapshot();
+    let prefix = format!("\"address\":{},", to_json(&address));
+    Ok(json_reply(&req, stores_body(&prefix, &board.in_area(&query)), state.public_max_age))
+}

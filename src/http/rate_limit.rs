@@ -1,0 +1,227 @@
+//! Per-API-key and per-client-IP rate limits for the open API (GCRA, via `governor`), with
+//! `RateLimit-*` headers on every reply and 429 + `Retry-After` over the limit.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use arc_swap::ArcSwap;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+use ipnet::IpNet;
+
+use crate::app::AppState;
+pub use crate::config::Rate;
+use crate::db::{self, DbError, Pool};
+use crate::services::api_keys::hash_key;
+
+use super::error::ApiError;
+
+type KeyedLimiter = DefaultKeyedRateLimiter<IpAddr, StateInformationMiddleware>;
+type DirectLimiter = DefaultDirectRateLimiter<StateInformationMiddleware>;
+
+fn quota(rate: Rate) -> Quota {
+    Quota::per_second(rate.per_second).allow_burst(rate.burst)
+}
+
+/// A live key and its own limiter.
+struct KeyLimit {
+    rate: Rate,
+    limiter: DirectLimiter,
+}
+
+/// The limits in force: one limiter per client address for anonymous callers, one per key.
+pub struct RateLimits {
+    anonymous_rate: Rate,
+    anonymous: KeyedLimiter,
+    /// Live keys by hash, refreshed from the database in the background.
+    keys: ArcSwap<HashMap<String, Arc<KeyLimit>>>,
+    trusted_proxies: Vec<IpNet>,
+}
+
+/// How a request was limited, for the headers.
+struct Decision {
+    limit: u32,
+    remaining: u32,
+    reset_secs: u64,
+    retry_after_secs: Option<u64>,
+}
+
+impl RateLimits {
+    pub fn new(anonymous_rate: Rate, trusted_proxies: Vec<IpNet>) -> Self {
+        Self {
+            anonymous: governor::RateLimiter::keyed(quota(anonymous_rate))
+                .with_middleware::<StateInformationMiddleware>(),
+            anonymous_rate,
+            keys: ArcSwap::from_pointee(HashMap::new()),
+            trusted_proxies,
+        }
+    }
+
+    /// Reloads live keys; a key whose rate is unchanged keeps its limiter's state.
+    pub async fn refresh_keys(&self, pool: &Pool) -> Result<(), DbError> {
+        let rows = db::run(pool, |conn| Ok::<_, DbError>(crate::db::api_keys::list(conn)?)).await?;
+        let current = self.keys.load_full();
+        let mut next = HashMap::new();
+        for row in rows.into_iter().filter(|row| row.revoked_at.is_none()) {
+            let to_rate = |n: i32| NonZeroU32::new(u32::try_from(n).unwrap_or(1)).unwrap_or(NonZeroU32::MIN);
+            let rate = Rate { per_second: to_rate(row.per_second), burst: to_rate(row.burst) };
+            let limit = match current.get(&row.key_hash) {
+                Some(existing) if existing.rate == rate => existing.clone(),
+                _ => Arc::new(KeyLimit {
+                    rate,
+                    limiter: governor::RateLimiter::direct(quota(rate))
+                        .with_middleware::<StateInformationMiddleware>(),
+                }),
+            };
+            next.insert(row.key_hash, limit);
+        }
+        self.keys.store(Arc::new(next));
+        // Forget idle addresses so the anonymous table stays small.
+        self.anonymous.retain_recent();
+        Ok(())
+    }
+
+    /// The caller's address: the peer, or with a trusted proxy in front, the nearest address
+    /// in `X-Forwarded-For` that is not itself a trusted proxy.
+    pub fn client_ip(&self, req: &ServiceRequest) -> IpAddr {
+        let peer = req.peer_addr().map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        if !self.is_trusted(peer) {
+            return peer;
+        }
+        let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+        let hops: Vec<IpAddr> =
+            forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
+        hops.into_iter().rev().find(|ip| !self.is_trusted(*ip)).unwrap_or(peer)
+    }
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    fn decide(&self, key: Option<&str>, ip: IpAddr) -> Result<Decision, ApiError> {
+        let now = DefaultClock::default().now();
+        let (rate, outcome) = match key {
+            Some(key) => {
+                let keys = self.keys.load();
+                let limit = keys.get(&hash_key(key)).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_api_key",
+                        "this API key is unknown or revoked",
+                    )
+                })?;
+                (limit.rate, limit.limiter.check())
+            }
+            None => (self.anonymous_rate, self.anonymous.check_key(&ip)),
+        };
+        let burst = rate.burst.get();
+        let full_in = |remaining: u32| {
+            let missing = f64::from(burst.saturating_sub(remaining));
+            (missing / f64::from(rate.per_second.get())).ceil() as u64
+        };
+        Ok(match outcome {
+            Ok(state) => {
+                let remaining = state.remaining_burst_capacity();
+                Decision { limit: burst, remaining, reset_secs: full_in(remaining), retry_after_secs: None }
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(now).max(Duration::from_millis(1));
+                let retry = wait.as_secs_f64().ceil() as u64;
+                Decision { limit: burst, remaining: 0, reset_secs: full_in(0), retry_after_secs: Some(retry) }
+            }
+        })
+    }
+}
+
+/// The key a caller presents: the `X-API-Key` header, or the 2020 API's `serviceKey` parameter.
+fn presented_key(req: &ServiceRequest) -> Option<String> {
+    if let Some(value) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(value.trim().to_owned());
+    }
+    url_query_value(req.query_string(), "serviceKey")
+}
+
+fn url_query_value(query: &str, name: &str) -> Option<String> {
+    web::Query::<HashMap<String, String>>::from_query(query).ok()?.get(name).map(|v| v.trim().to_owned())
+}
+
+/// The middleware: decide, then either answer 429 or pass on, adding the headers either way.
+pub async fn limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    let limits = &state.rate_limits;
+    let ip = limits.client_ip(&req);
+    let decision = match limits.decide(presented_key(&req).as_deref(), ip) {
+        Ok(decision) => decision,
+        Err(error) => return Ok(req.into_response(error.error_response()).map_into_right_body()),
+    };
+    let mut response = match decision.retry_after_secs {
+        Some(secs) => {
+            let error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests: slow down, or ask for an API key with a higher limit",
+            )
+            .retry_after(secs);
+            req.into_response(error.error_response()).map_into_right_body()
+        }
+        None => next.call(req).await?.map_into_left_body(),
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("ratelimit-limit", decision.limit.to_string()),
+        ("ratelimit-remaining", decision.remaining.to_string()),
+        ("ratelimit-reset", decision.reset_secs.to_string()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(per_second: u32, burst: u32) -> Rate {
+        Rate { per_second: NonZeroU32::new(per_second).unwrap(), burst: NonZeroU32::new(burst).unwrap() }
+    }
+
+    #[test]
+    fn an_address_gets_its_burst_then_a_retry_after() {
+        let limits = RateLimits::new(rate(1, 3), Vec::new());
+        let ip: IpAddr = "203.0.113.9".parse().unwrap();
+        let remaining: Vec<u32> = (0..3).map(|_| limits.decide(None, ip).unwrap().remaining).collect();
+        assert_eq!(remaining, [2, 1, 0]);
+        let refused = limits.decide(None, ip).unwrap();
+        assert_eq!(refused.retry_after_secs, Some(1));
+        assert_eq!(refused.reset_secs, 3);
+        let other: IpAddr = "203.0.113.10".parse().unwrap();
+        assert!(
+            limits.decide(None, other).unwrap().retry_after_secs.is_none(),
+            "addresses are limited apart"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let limits = RateLimits::new(rate(1, 3), Vec::new());
+        let error = limits.decide(Some("mpk_nope"), "203.0.113.9".parse().unwrap()).err().unwrap();
+        assert_eq!(error.code(), "invalid_api_key");
+    }
+}
