@@ -15,7 +15,9 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
 
 /// The documented path template a concrete path falls under (`/a/{id}/b` matches `/a/7/b`).
 fn template_of(path: &str) -> Option<&'static str> {
+    // The server answers a trailing slash as if it were absent.
     let path = path.split('?').next().unwrap_or(path);
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
     let wanted: Vec<&str> = path.split('/').collect();
     SPEC["paths"].as_object()?.keys().map(String::as_str).find(|template| {
         let parts: Vec<&str> = template.split('/').collect();

@@ -184,7 +184,14 @@ impl TestApp {
     }
 
     pub async fn spawn_on(db: TestDatabase, clock: Clock) -> Self {
-        let config = Config::from_vars(&db.env()).expect("test config");
+        Self::spawn_with(db, clock, &[]).await
+    }
+
+    /// Starts the service with extra settings (`MASKPORTAL_*` variables).
+    pub async fn spawn_with(db: TestDatabase, clock: Clock, settings: &[(&str, &str)]) -> Self {
+        let mut vars = db.env();
+        vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_vars(&vars).expect("test config");
         let app = Application::build(config, clock.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let events = app.stock_events();
@@ -270,6 +277,53 @@ pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A site to seed.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub code: String,
+    pub name: String,
+    pub kind: maskportal::domain::site::SiteKind,
+    pub addr: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub max_devices: u16,
+}
+
+impl Place {
+    pub fn pharmacy(code: &str, lat: f64, lng: f64, addr: &str) -> Self {
+        Self {
+            code: code.to_owned(),
+            name: format!("{code}약국"),
+            kind: maskportal::domain::site::SiteKind::Pharmacy,
+            addr: addr.to_owned(),
+            lat,
+            lng,
+            max_devices: 1,
+        }
+    }
+
+    pub fn max_devices(mut self, max_devices: u16) -> Self {
+        self.max_devices = max_devices;
+        self
+    }
+}
+
+/// Polls `check` until it holds or `within` passes; returns how long it took.
+pub async fn eventually<F, Fut>(within: std::time::Duration, mut check: F) -> std::time::Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < within, "not within {within:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// A clerk account made for a test, with the password it signs in with.
 pub struct TestClerk {
     pub username: String,
@@ -277,19 +331,28 @@ pub struct TestClerk {
 }
 
 impl TestApp {
-    /// Registers a pharmacy allowing `max_devices` devices.
+    /// Registers a pharmacy in Mangwon-dong allowing `max_devices` devices.
     pub fn seed_site(&self, code: &str, max_devices: u16) {
-        use maskportal::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
+        self.seed_sites(&[Place::pharmacy(code, 37.556, 126.910, "서울특별시 마포구 월드컵로 1 (망원동)")
+            .max_devices(max_devices)]);
+    }
+
+    /// Registers sites in one transaction.
+    pub fn seed_sites(&self, places: &[Place]) {
+        use maskportal::domain::site::{DisplayText, GeoPoint, SiteCode};
         use maskportal::services::sites::{self, SiteRegistration};
-        let site = SiteRegistration {
-            code: SiteCode::parse(code).unwrap(),
-            name: DisplayText::parse("테스트약국").unwrap(),
-            kind: SiteKind::Pharmacy,
-            addr: DisplayText::parse("서울특별시 마포구 월드컵로 1 (망원동)").unwrap(),
-            location: GeoPoint::new(37.556, 126.910).unwrap(),
-            max_devices: std::num::NonZeroU16::new(max_devices).unwrap(),
-        };
-        sites::register(&mut self.db.connect(), &self.clock, &site).expect("site registered");
+        let registrations: Vec<SiteRegistration> = places
+            .iter()
+            .map(|p| SiteRegistration {
+                code: SiteCode::parse(&p.code).unwrap(),
+                name: DisplayText::parse(&p.name).unwrap(),
+                kind: p.kind,
+                addr: DisplayText::parse(&p.addr).unwrap(),
+                location: GeoPoint::new(p.lat, p.lng).unwrap(),
+                max_devices: std::num::NonZeroU16::new(p.max_devices).unwrap(),
+            })
+            .collect();
+        sites::register_all(&mut self.db.connect(), &self.clock, &registrations).expect("sites registered");
     }
 
     /// Creates an account (a clerk of `site_code`, or an admin when `None`).

@@ -6,5 +6,6 @@ mod cli;
 mod contract;
 mod counter;
 mod health;
+mod open_api;
 mod sessions;
 mod storage;
