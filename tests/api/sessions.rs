@@ -13,7 +13,7 @@ on_both_backends! {
         let reply = app.sign_in(&clerk, "device-a", false).await;
         assert_eq!(reply.status, 201);
         let body = reply.body;
-        assert_eq!(body["site"], json!({ "code": "11817488", "name": "테스트약국", "type": "pharmacy" }));
+        assert_eq!(body["site"], json!({ "code": "11817488", "name": "11817488약국", "type": "pharmacy" }));
         assert_eq!(body["max_devices"], 1);
         assert!(body["expires_at"].as_str().unwrap().ends_with("+09:00"), "{body}");
         let token = body["token"].as_str().unwrap();
