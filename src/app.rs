@@ -38,6 +38,8 @@ pub struct AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The dedicated open-API listener: its port and server.
+    public: Option<(u16, Server)>,
     events: StockEvents,
 }
 
@@ -58,6 +60,7 @@ impl Application {
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
+        let (public_bind, public_workers) = (config.public.bind, config.public.workers);
         let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
         let events = StockEvents::default();
         tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
@@ -83,17 +86,16 @@ impl Application {
             config: Arc::new(config),
         });
         tokio::spawn(refresh_keys(state.clone()));
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .wrap(middleware::NormalizePath::trim())
-                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
-                .configure(http::routes)
-        })
-        .workers(workers)
-        .listen(listener)?
-        .run();
-        Ok(Self { port, server, events })
+        let public = match public_bind {
+            None => None,
+            Some(bind) => {
+                let listener = TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
+                let port = listener.local_addr()?.port();
+                Some((port, serve(state.clone(), http::public_routes, listener, public_workers)?))
+            }
+        };
+        let server = serve(state, http::routes, listener, workers)?;
+        Ok(Self { port, server, public, events })
     }
 
     pub fn port(&self) -> u16 {
@@ -105,9 +107,39 @@ impl Application {
         self.events.clone()
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The dedicated open-API listener's port, when one is configured.
+    pub fn public_port(&self) -> Option<u16> {
+        self.public.as_ref().map(|(port, _)| *port)
     }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.public {
+            None => self.server.await,
+            Some((_, public)) => {
+                let (main, public) = futures_util::future::join(self.server, public).await;
+                main.and(public)
+            }
+        }
+    }
+}
+
+/// An HTTP server over `routes`, on its own worker threads.
+fn serve(
+    state: web::Data<AppState>,
+    routes: fn(&mut web::ServiceConfig),
+    listener: TcpListener,
+    workers: usize,
+) -> std::io::Result<Server> {
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(middleware::NormalizePath::trim())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
+            .configure(routes)
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run())
 }
 
 /// Keeps the open API's key table current: a new key works, and a revoked one stops, within

@@ -90,6 +90,9 @@ pub struct PublicSettings {
     pub trusted_proxies: Vec<IpNet>,
     /// How often the board looks at the change log when no in-process event woke it.
     pub board_poll: Duration,
+    /// A second listener for the open API alone, with its own worker threads.
+    pub bind: Option<SocketAddr>,
+    pub workers: usize,
 }
 
 /// Sign-in and session limits.
@@ -166,6 +169,8 @@ struct FileConfig {
     public_max_age: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     board_poll_ms: Option<u64>,
+    public_bind: Option<String>,
+    public_workers: Option<usize>,
 }
 
 impl Config {
@@ -266,6 +271,13 @@ impl Config {
             },
             max_age: parse_var(vars, "MASKPORTAL_PUBLIC_MAX_AGE")?.or(file.public_max_age).unwrap_or(1),
             trusted_proxies: trusted_proxies.iter().map(|raw| parse_proxy(raw)).collect::<Result<_, _>>()?,
+            bind: match var("MASKPORTAL_PUBLIC_BIND").or(file.public_bind) {
+                None => None,
+                Some(raw) => Some(raw.parse().or_else(|_| {
+                    invalid("MASKPORTAL_PUBLIC_BIND", format!("`{raw}` is not an address like 0.0.0.0:8081"))
+                })?),
+            },
+            workers: parse_var(vars, "MASKPORTAL_PUBLIC_WORKERS")?.or(file.public_workers).unwrap_or(1),
             board_poll: Duration::from_millis(
                 parse_var(vars, "MASKPORTAL_BOARD_POLL_MS")?.or(file.board_poll_ms).unwrap_or(500),
             ),

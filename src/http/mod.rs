@@ -1,6 +1,7 @@
 //! The HTTP surface: one route table, thin handlers, one error type.
 
 pub mod auth;
+pub mod docs;
 pub mod error;
 pub mod health;
 pub mod open_api;
@@ -17,11 +18,10 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Every route the service answers, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(extractors::json_config(MAX_BODY_BYTES))
-        .app_data(extractors::query_config())
-        .app_data(extractors::path_config())
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+    common(cfg);
+    cfg.route("/openapi.yaml", web::get().to(docs::openapi_yaml))
+        .route("/docs", web::get().to(docs::swagger_ui))
+        .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui))
         .service(
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.
@@ -36,26 +36,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/sales", web::post().to(portal::sales::create))
                 .route("/sales", web::get().to(portal::sales::list))
                 .route("/sales/{id}/void", web::post().to(portal::sales::void)),
-        )
-        .service(
-            web::scope("/corona19-masks/v1")
-                .wrap(middleware::from_fn(rate_limit::limit))
-                .wrap(public_cors())
-                .route("/stores/json", web::get().to(open_api::v1::stores))
-                .route("/sales/json", web::get().to(open_api::v1::sales))
-                .route("/storesByGeo/json", web::get().to(open_api::v1::stores_by_geo))
-                .route("/storesByAddr/json", web::get().to(open_api::v1::stores_by_addr)),
-        )
-        .service(
-            web::scope("/v2")
-                .wrap(middleware::from_fn(rate_limit::limit))
-                .wrap(public_cors())
-                .route("/stores", web::get().to(open_api::v2::stores))
-                .route("/stores/{code}", web::get().to(open_api::v2::store))
-                .route("/changes", web::get().to(open_api::v2::changes))
-                .route("/stream", web::get().to(open_api::stream::stream)),
-        )
+        );
+    open_api(cfg);
+}
+
+/// The routes of the dedicated public listener (`MASKPORTAL_PUBLIC_BIND`): the open API and
+/// the probes, on worker threads of their own, so a flood of map-app reads cannot hold up
+/// the counter.
+pub fn public_routes(cfg: &mut web::ServiceConfig) {
+    common(cfg);
+    open_api(cfg);
+}
+
+fn common(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(extractors::json_config(MAX_BODY_BYTES))
+        .app_data(extractors::query_config())
+        .app_data(extractors::path_config())
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
         .default_service(web::to(not_found));
+}
+
+fn open_api(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/corona19-masks/v1")
+            .wrap(middleware::from_fn(rate_limit::limit))
+            .wrap(public_cors())
+            .route("/stores/json", web::get().to(open_api::v1::stores))
+            .route("/sales/json", web::get().to(open_api::v1::sales))
+            .route("/storesByGeo/json", web::get().to(open_api::v1::stores_by_geo))
+            .route("/storesByAddr/json", web::get().to(open_api::v1::stores_by_addr)),
+    )
+    .service(
+        web::scope("/v2")
+            .wrap(middleware::from_fn(rate_limit::limit))
+            .wrap(public_cors())
+            .route("/stores", web::get().to(open_api::v2::stores))
+            .route("/stores/{code}", web::get().to(open_api::v2::store))
+            .route("/changes", web::get().to(open_api::v2::changes))
+            .route("/stream", web::get().to(open_api::stream::stream)),
+    );
 }
 
 /// Any web page may read the open API (GET only); the preflight is answered here.

@@ -40,3 +40,25 @@ async fn unknown_routes_answer_404_in_the_error_shape() {
     assert_eq!(body["error"]["code"], "not_found");
     assert!(body["error"]["message"].is_string());
 }
+
+#[tokio::test]
+async fn the_contract_and_its_page_are_served_from_the_binary() {
+    let app = crate::helpers::TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let yaml = app.get("/openapi.yaml").await;
+    assert_eq!(yaml.status, 200);
+    let served: serde_json::Value = serde_norway::from_str(yaml.body.as_str().unwrap()).unwrap();
+    let on_disk: serde_json::Value = serde_norway::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(served, on_disk);
+
+    let page = app.get("/docs").await;
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(page.body.as_str().unwrap().contains("/docs/swagger-ui-bundle.js"));
+    let script = app.client.get(app.url("/docs/swagger-initializer.js")).send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(script.text().await.unwrap().contains("/openapi.yaml"));
+    let escape = app.client.get(app.url("/docs/..%2F..%2FCargo.toml")).send().await.unwrap();
+    assert_eq!(escape.status(), 404);
+}

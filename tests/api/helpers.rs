@@ -161,6 +161,8 @@ impl Drop for TestDatabase {
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// The dedicated open-API listener, when configured.
+    pub public_address: Option<String>,
     pub client: reqwest::Client,
     pub clock: Clock,
     pub db: TestDatabase,
@@ -194,9 +196,10 @@ impl TestApp {
         let config = Config::from_vars(&vars).expect("test config");
         let app = Application::build(config, clock.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let public_address = app.public_port().map(|port| format!("http://127.0.0.1:{port}"));
         let events = app.stock_events();
         tokio::spawn(app.run_until_stopped());
-        Self { address, client: reqwest::Client::new(), clock, db, events }
+        Self { address, public_address, client: reqwest::Client::new(), clock, db, events }
     }
 
     /// Moves the service clock to `instant` (it runs on from there).
@@ -423,13 +426,20 @@ impl Reply {
     pub async fn read(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        let is_json = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
         let bytes = response.bytes().await.expect("body read");
         let body = if bytes.is_empty() {
             serde_json::Value::Null
-        } else {
+        } else if is_json {
             serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 panic!("{status}: body is not JSON ({e}): {}", String::from_utf8_lossy(&bytes))
             })
+        } else {
+            // Pages, the YAML contract, assets: kept as text.
+            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
         };
         Self { status, headers, body }
     }

@@ -411,3 +411,18 @@ on_both_backends! {
         assert_eq!(changes["cursor"].as_i64(), Some(events[1].0));
     }
 }
+
+#[tokio::test]
+async fn a_dedicated_public_listener_serves_the_open_api_and_nothing_of_the_portal() {
+    let settings = [("MASKPORTAL_PUBLIC_BIND", "127.0.0.1:0")];
+    let app =
+        TestApp::spawn_with(TestDatabase::sqlite(), maskportal::domain::clock::Clock::system(), &settings)
+            .await;
+    let public = app.public_address.clone().expect("a public listener");
+    let get = |path: &str| app.client.get(format!("{public}{path}")).send();
+    assert_eq!(get("/corona19-masks/v1/stores/json").await.unwrap().status(), 200);
+    assert_eq!(get("/v2/changes").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    assert_eq!(get("/portal/v1/stock").await.unwrap().status(), 404);
+    assert_eq!(app.get("/corona19-masks/v1/stores/json").await.status, 200, "the main port still serves it");
+}
