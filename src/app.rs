@@ -48,6 +48,7 @@ impl Application {
     /// free port, as the tests do).
     pub async fn build(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let secrets = Secrets::load(&config).context("loading secrets")?;
+        http::telemetry::prometheus();
         let policy = Arc::new(load_policy(&config)?);
         let pool = open_database(&config).await?;
 
@@ -133,8 +134,8 @@ fn serve(
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap(middleware::from_fn(http::telemetry::observe))
             .wrap(middleware::NormalizePath::trim())
-            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms").exclude("/healthz"))
             .configure(routes)
     })
     .workers(workers)

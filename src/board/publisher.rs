@@ -115,14 +115,24 @@ impl Publisher {
         if read.is_empty() {
             return Ok(());
         }
-        let mut site_ids: Vec<i64> = read.iter().map(|&(_, site_id)| site_id).collect();
+        let mut site_ids: Vec<i64> = read.iter().map(|&(_, site_id, _)| site_id).collect();
         site_ids.sort_unstable();
         site_ids.dedup();
         let rows =
             db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::public_rows(conn, &site_ids)?)).await?;
-        let next = self.board.snapshot().with_changes(&rows, self.clock.now());
+        let now = self.clock.now();
+        let next = self.board.snapshot().with_changes(&rows, now);
         self.board.publish(next);
-        let ready = self.tail.advance(&read, Instant::now());
+        let entries: Vec<(i64, i64)> = read.iter().map(|&(seq, site_id, _)| (seq, site_id)).collect();
+        let ready = self.tail.advance(&entries, Instant::now());
+        let changed_at: std::collections::HashMap<i64, chrono::NaiveDateTime> =
+            read.iter().map(|&(seq, _, at)| (seq, at)).collect();
+        for entry in &ready {
+            if let Some(at) = changed_at.get(&entry.seq) {
+                let lag = (now.naive_utc() - *at).to_std().unwrap_or_default();
+                metrics::histogram!("maskportal_publish_lag_seconds").record(lag.as_secs_f64());
+            }
+        }
         self.board.append_feed(&ready);
         Ok(())
     }

@@ -64,13 +64,13 @@ pub fn public_rows(conn: &mut DbConnection, site_ids: &[i64]) -> QueryResult<Vec
         .load(conn)
 }
 
-/// Change-log entries after `after`, in order, at most `limit`.
-pub fn after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<(i64, i64)>> {
+/// Change-log entries (sequence, site, when) after `after`, in order, at most `limit`.
+pub fn after(conn: &mut DbConnection, after: i64, limit: i64) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
     change_log::table
         .filter(change_log::seq.gt(after))
         .order(change_log::seq.asc())
         .limit(limit)
-        .select((change_log::seq, change_log::site_id))
+        .select((change_log::seq, change_log::site_id, change_log::changed_at))
         .load(conn)
 }
 

@@ -133,3 +133,12 @@ pub fn clear_failed_logins(conn: &mut DbConnection, user_id: i64) -> QueryResult
         .execute(conn)
         .map(drop)
 }
+
+/// Sessions not ended and not past their expiry (idle ones are ended lazily).
+pub fn count_live(conn: &mut DbConnection, now: NaiveDateTime) -> Result<i64, super::DbError> {
+    Ok(sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .count()
+        .get_result(conn)?)
+}

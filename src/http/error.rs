@@ -74,6 +74,10 @@ impl ApiError {
         self.body.code
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// 409 for a purchase the rationing rules refuse, with the rule's facts (allowed digits,
     /// next day, quota) beside the code.
     pub fn refused(refusal: &Refusal) -> Self {

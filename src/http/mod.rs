@@ -7,6 +7,7 @@ pub mod health;
 pub mod open_api;
 pub mod portal;
 pub mod rate_limit;
+pub mod telemetry;
 
 use actix_web::http::header;
 use actix_web::{middleware, web};
@@ -20,6 +21,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
     cfg.route("/openapi.yaml", web::get().to(docs::openapi_yaml))
+        .route("/metrics", web::get().to(telemetry::metrics))
         .route("/docs", web::get().to(docs::swagger_ui))
         .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui))
         .service(

@@ -7,5 +7,6 @@ mod contract;
 mod counter;
 mod health;
 mod open_api;
+mod operations;
 mod sessions;
 mod storage;

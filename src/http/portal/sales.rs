@@ -106,7 +106,18 @@ pub async fn create(
         quantity: quantity(body.quantity)?,
         client_key: client_key(&body.client_key)?,
     };
-    let receipt: SaleReceipt = state.counter.sell(&clerk.actor(), request).await?;
+    let receipt: SaleReceipt = match state.counter.sell(&clerk.actor(), request).await {
+        Ok(receipt) => receipt,
+        Err(error) => {
+            let error = ApiError::from(error);
+            if error.status().as_u16() == 409 {
+                metrics::counter!("maskportal_sale_refusals_total", "code" => error.code()).increment(1);
+            }
+            return Err(error);
+        }
+    };
+    metrics::counter!("maskportal_sales_total").increment(1);
+    metrics::counter!("maskportal_masks_sold_total").increment(u64::from(receipt.quantity));
     Ok(HttpResponse::Created().json(receipt))
 }
 
