@@ -1,6 +1,7 @@
 //! The HTTP surface: one route table, thin handlers, one error type.
 
 pub mod auth;
+pub mod counter_page;
 pub mod docs;
 pub mod error;
 pub mod health;
@@ -24,6 +25,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(telemetry::metrics))
         .route("/docs", web::get().to(docs::swagger_ui))
         .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui))
+        .route("/", web::get().to(counter_page::page))
+        .route("/counter", web::get().to(counter_page::page))
+        .route("/assets/{name}", web::get().to(counter_page::asset))
         .service(
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.

@@ -112,3 +112,12 @@ fn the_contract_check_catches_an_undocumented_status() {
     let reply = Reply { status: 418, headers: Default::default(), body: Value::Null };
     assert_reply_documented("GET", "/healthz", &reply);
 }
+
+#[test]
+#[should_panic(expected = "sent `text/plain`, which openapi.yaml does not document")]
+fn the_contract_check_catches_an_undocumented_media_type() {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("content-type", "text/plain".parse().unwrap());
+    let reply = Reply { status: 200, headers, body: Value::String("hello".into()) };
+    assert_reply_documented("GET", "/", &reply);
+}

@@ -5,6 +5,7 @@ mod helpers;
 mod cli;
 mod contract;
 mod counter;
+mod counter_page;
 mod health;
 mod open_api;
 mod operations;

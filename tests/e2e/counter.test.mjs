@@ -1,0 +1,344 @@
+// The counter page as a clerk uses it, in headless Chromium, against the real binary.
+// Run: MASKPORTAL_BIN=target/debug/maskportal node --test tests/e2e/  (see .ci/run)
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { residentId, startService } from './server.mjs';
+
+const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
+const DESKTOP = { width: 1024, height: 768 };
+const TABLET = { width: 768, height: 1024 };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+let service;
+let browser;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  service = await startService();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await service?.stop();
+});
+
+/** A fresh browser profile (its own localStorage, so its own device id) on the counter page. */
+async function openCounter(viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // A refused request (a 409 the page shows in words) is logged by Chromium as a failed
+    // resource; anything else at error level — a script error, a CSP violation — is a bug.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${service.url}/`);
+  return { context, page, problems };
+}
+
+async function shot(page, name, options = {}) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), ...options });
+}
+
+async function signIn(page, clerk, deviceName) {
+  await page.fill('#username', clerk.username);
+  await page.fill('#password', clerk.password);
+  if (deviceName) await page.fill('#device-name', deviceName);
+  await page.press('#password', 'Enter');
+}
+
+const text = (page, selector) => page.locator(selector).innerText();
+const untilText = (page, selector, expected) => page.locator(selector).filter({ hasText: expected }).waitFor();
+const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
+/** Waits until today's sales list shows `count` rows (it refreshes after each write). */
+const untilRows = (page, count, selector = '#sales-body tr') => page.waitForFunction(
+  ([css, n]) => document.querySelectorAll(css).length === n, [selector, count]);
+
+describe('a clerk at the counter', () => {
+  let page;
+  let problems;
+  const clerk = () => service.clerks.a;
+
+  before(async () => {
+    ({ page, problems } = await openCounter());
+  });
+
+  it('signs in with a device id generated once and kept in the browser', async () => {
+    await page.locator('#username').waitFor();
+    assert.equal(await focusedId(page), 'username');
+    await shot(page, '01-sign-in');
+
+    await signIn(page, clerk(), '1번 계산대');
+
+    await untilText(page, '#site-name', '망원온누리약국');
+    assert.equal(await text(page, '#today'), '2020년 3월 11일 (수요일)');
+    assert.equal(await focusedId(page), 'resident-id', 'the ID field is ready for the first buyer');
+    const deviceId = await page.evaluate(() => localStorage.getItem('maskportal.device_id'));
+    assert.match(deviceId, UUID);
+  });
+
+  it('records a delivery and shows the stock as the map apps colour it', async () => {
+    await page.fill('#stock-in-quantity', '120');
+    await page.fill('#stock-in-reference', 'D-0311-01');
+    await page.click('#stock-in-submit');
+
+    await untilText(page, '#stock-result', '입고 기록됨: 120개 · 재고 120개');
+    await untilText(page, '#on-hand', '120');
+    assert.equal(await page.getAttribute('#remain-stat', 'class'), 'stat stat-plenty');
+    assert.equal(await text(page, '#remain-stat'), '충분 · 100개 이상');
+    assert.equal(await text(page, '#stock-at'), '10:00');
+  });
+
+  it('sells to a buyer born 1983 on a Wednesday: type the ID, see the check, Enter, next person', async () => {
+    const buyer = residentId(1983, 1);
+    await page.focus('#resident-id');
+    await page.keyboard.type(buyer.replace('-', ''));
+
+    await page.locator('#eligibility.is-eligible').waitFor();
+    const card = await text(page, '#eligibility');
+    for (const fact of ['구매 가능', '1983년생', '구매일', '오늘 (수요일)', '0 / 2개', '2개']) {
+      assert.ok(card.includes(fact), `the check shows "${fact}": ${card}`);
+    }
+    assert.equal(await page.inputValue('#resident-id'), buyer, 'the hyphen is filled in');
+    assert.equal(await page.inputValue('#quantity'), '2', 'the quantity defaults to what remains');
+    await shot(page, '02-eligible');
+
+    await page.keyboard.press('Enter');
+
+    await untilText(page, '#sale-result', '판매 기록됨: 1983년생 2개 · 남은 재고 118개');
+    assert.equal(await page.inputValue('#resident-id'), '', 'the field clears for the next person');
+    assert.equal(await focusedId(page), 'resident-id');
+    await untilText(page, '#on-hand', '118');
+    await untilRows(page, 1);
+    assert.match(await text(page, '#sales-body'), /1983년생/);
+
+    // The ID is nowhere but where it was typed: not on the page, not in storage.
+    const kept = await page.evaluate(() => [document.body.innerText, document.body.innerHTML,
+      JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })].join('\n'));
+    assert.ok(!kept.includes(buyer.replace('-', '').slice(6)) && !kept.includes(buyer), 'no resident ID kept');
+  });
+
+  it('refuses a buyer on the wrong rotation day, in plain words', async () => {
+    await page.fill('#resident-id', residentId(1981, 2)); // as a paste: all digits at once
+
+    await page.locator('#eligibility.is-refused').waitFor();
+    const card = await text(page, '#eligibility');
+    assert.ok(card.includes('오늘은 3·8년생 구매일입니다 — 다음 구매 가능일: 토요일 (3월 14일)'), card);
+    assert.ok(card.includes('1981년생'), card);
+    assert.ok(await page.isDisabled('#sell'));
+    await shot(page, '03-refused-rotation-day');
+
+    await page.press('#resident-id', 'Enter');
+    await page.press('#resident-id', 'Escape');
+    assert.equal(await page.inputValue('#resident-id'), '');
+    await untilRows(page, 1); // nothing was sold
+    assert.equal(await text(page, '#on-hand'), '118');
+  });
+
+  it('explains a mistyped number instead of checking it', async () => {
+    const typo = residentId(1983, 7).replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+    await page.fill('#resident-id', typo);
+
+    await untilText(page, '#eligibility', '마지막 숫자(검증 번호)가 맞지 않습니다');
+    await page.press('#resident-id', 'Escape');
+  });
+
+  it('never sells twice for a double click', async () => {
+    await page.fill('#resident-id', residentId(1988, 3));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    await page.fill('#quantity', '1');
+
+    await page.dblclick('#sell');
+
+    await untilText(page, '#sale-result', '판매 기록됨: 1988년생 1개 · 남은 재고 117개');
+    await untilText(page, '#on-hand', '117');
+    await untilRows(page, 2);
+  });
+
+  it('retries a sale whose answer was lost with the same client key, and sells once', async () => {
+    const posted = [];
+    let dropped = false;
+    await page.route('**/portal/v1/sales', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push(JSON.parse(route.request().postData()).client_key);
+      if (dropped) return route.continue();
+      // The sale reaches the service and is recorded; its answer never reaches the page.
+      dropped = true;
+      await route.fetch();
+      return route.abort('connectionreset');
+    });
+    await page.fill('#resident-id', residentId(1993, 4));
+    await page.locator('#eligibility.is-eligible').waitFor();
+
+    await page.press('#resident-id', 'Enter');
+
+    await untilText(page, '#sale-result', '판매 기록됨: 1993년생 2개 · 남은 재고 115개');
+    await page.unroute('**/portal/v1/sales');
+    assert.equal(posted.length, 2, 'the page retried once');
+    assert.equal(posted[0], posted[1], 'with the same client key');
+    assert.match(posted[0], UUID);
+    await untilText(page, '#on-hand', '115');
+    await untilRows(page, 3); // one sale, not two
+    assert.equal(await text(page, '#sold-today'), '5개');
+  });
+
+  it('voids a sale after asking for the reason', async () => {
+    await page.click('button[aria-label="판매 1번 취소"]');
+    await page.locator('#void-dialog[open]').waitFor();
+    assert.equal(await focusedId(page), 'void-reason');
+    assert.match(await text(page, '#void-summary'), /판매 1번 \(1983년생 2개\)/);
+    await page.fill('#void-reason', '번호 입력 실수');
+    await shot(page, '04-void-dialog');
+
+    await page.press('#void-reason', 'Enter');
+
+    await untilText(page, '#sale-result', '판매 1번을 취소했습니다 · 재고 117개');
+    assert.equal(await page.locator('#void-dialog[open]').count(), 0);
+    await untilText(page, '#on-hand', '117');
+    await untilRows(page, 1, '#sales-body tr.voided');
+    assert.match(await page.locator('#sales-body tr.voided').innerText(), /취소됨/);
+    assert.equal(await focusedId(page), 'resident-id');
+  });
+
+  it('halts sales, refuses a sale while halted, and resumes', async () => {
+    await page.click('#halt-toggle');
+    await untilText(page, '#remain-stat', '판매 중지');
+    assert.equal(await page.getAttribute('#remain-stat', 'class'), 'stat stat-break');
+    assert.ok(await page.isVisible('#halted-banner'));
+
+    await page.fill('#resident-id', residentId(1978, 5));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    await page.press('#resident-id', 'Enter');
+    await untilText(page, '#eligibility', '판매 중지 상태입니다');
+
+    await page.click('#halt-toggle');
+    await untilText(page, '#remain-stat', '충분 · 100개 이상');
+    await page.press('#resident-id', 'Enter');
+    await untilText(page, '#sale-result', '판매 기록됨: 1978년생 2개 · 남은 재고 115개');
+    await shot(page, '05-counter', { fullPage: true });
+  });
+
+  it('buys for a child by proxy, on the child\'s day and quota', async () => {
+    await page.fill('#resident-id', residentId(1985, 6)); // the parent: not their day
+    await page.check('#proxy-toggle');
+    await untilText(page, '#eligibility', '대상자 주민등록번호 13자리를 입력하세요');
+    await page.fill('#proxy-id', residentId(2013, 7, { month: 1, day: 2 })); // born 2013: Wednesday
+
+    await page.locator('#eligibility.is-eligible').waitFor();
+    assert.match(await text(page, '#eligibility'), /2013년생 \(대상자\)/);
+    await page.press('#proxy-id', 'Enter');
+
+    await untilText(page, '#sale-result', '판매 기록됨: 2013년생 2개 (대리 구매)');
+    assert.equal(await page.isChecked('#proxy-toggle'), false, 'the next person starts without proxy');
+    assert.equal(await page.inputValue('#proxy-id'), '');
+    await untilRows(page, 5);
+    assert.match(await page.locator('#sales-body tr').first().innerText(), /2013년생\s+대리/);
+  });
+
+  it('labels every control and shows where the focus is', async () => {
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, button')]
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.textContent.trim())
+      .map((el) => el.id || el.outerHTML));
+    assert.deepEqual(unlabelled, []);
+    await page.focus('#resident-id');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedId(page), 'proxy-toggle', 'Tab goes from the ID to the proxy toggle');
+    await page.keyboard.press('Shift+Tab');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'the focused field is outlined');
+  });
+
+  it('speaks English on request and remembers it', async () => {
+    await page.click('#lang-toggle');
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.fill('#resident-id', residentId(1981, 8));
+
+    await page.locator('#eligibility.is-refused').waitFor();
+    assert.match(await text(page, '#eligibility'),
+      /Today is for birth years ending in 3 or 8 — next day to buy: Saturday \(14 March\)/);
+    assert.equal(await text(page, '#sale-title'), 'Record a sale');
+    await shot(page, '06-english');
+
+    await page.click('#lang-toggle');
+    await untilText(page, '#eligibility', '오늘은 3·8년생 구매일입니다');
+    await page.press('#resident-id', 'Escape');
+    assert.equal(await page.evaluate(() => localStorage.getItem('maskportal.lang')), 'ko');
+  });
+
+  it('fits 1024×768 and a tablet without sideways scrolling', async () => {
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(await overflow(), 0);
+    await page.fill('#resident-id', residentId(1998, 11));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    const sale = await page.locator('#sell').boundingBox();
+    assert.ok(sale.y + sale.height <= DESKTOP.height, 'the sale button is on the first screen at 1024×768');
+    await shot(page, '10-desktop-1024x768');
+    await page.press('#resident-id', 'Escape');
+
+    await page.setViewportSize(TABLET);
+    assert.equal(await overflow(), 0);
+    await page.fill('#resident-id', residentId(1983, 9));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    await shot(page, '07-tablet', { fullPage: true });
+    await page.press('#resident-id', 'Escape');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('signs out', async () => {
+    await page.click('#sign-out');
+
+    await untilText(page, '#sign-in-notice', '로그아웃되었습니다.');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('maskportal.session')), null);
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  });
+});
+
+describe('two devices at a site that allows one', () => {
+  it('refuses the second with who is signed in, lets it take over, and tells the first why', async () => {
+    const clerk = service.clerks.b;
+    const a = await openCounter();
+    const b = await openCounter();
+    await signIn(a.page, clerk, 'A 계산대');
+    await untilText(a.page, '#site-name', '대구중앙우체국');
+
+    await signIn(b.page, clerk, 'B 계산대');
+
+    await b.page.locator('#device-limit').waitFor();
+    assert.match(await text(b.page, '#device-limit-title'), /기기 1대가 모두 사용 중입니다/);
+    assert.match(await text(b.page, '#device-list'), /A 계산대 — 10:0\d 로그인/);
+    assert.equal(await focusedId(b.page), 'device-limit-title');
+    await shot(b.page, '08-device-limit');
+
+    await b.page.click('#takeover');
+    await untilText(b.page, '#site-name', '대구중앙우체국');
+    assert.notEqual(
+      await a.page.evaluate(() => localStorage.getItem('maskportal.device_id')),
+      await b.page.evaluate(() => localStorage.getItem('maskportal.device_id')),
+    );
+
+    // Terminal A's next action: the next buyer's number.
+    await a.page.fill('#resident-id', residentId(1983, 10));
+
+    await untilText(a.page, '#sign-in-notice', '다른 기기에서 이 판매처로 로그인해 이 기기는 로그아웃되었습니다');
+    assert.ok(await a.page.isHidden('#counter-view'));
+    assert.equal(await a.page.inputValue('#resident-id'), '', 'the number typed is gone');
+    await shot(a.page, '09-signed-in-elsewhere');
+    assert.deepEqual([...a.problems, ...b.problems], []);
+    await a.context.close();
+    await b.context.close();
+  });
+});
