@@ -6,6 +6,7 @@ mod cli;
 mod contract;
 mod counter;
 mod counter_page;
+mod crash;
 mod health;
 mod open_api;
 mod operations;
