@@ -69,7 +69,7 @@ struct Attempt {
 }
 
 fn buyer(n: u32) -> String {
-    let year = if n % 2 == 0 { 1983 } else { 1988 };
+    let year = if n.is_multiple_of(2) { 1983 } else { 1988 };
     valid_rrn(NaiveDate::from_ymd_opt(year, 3, 1).unwrap(), 1, n)
 }
 
