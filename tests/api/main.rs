@@ -10,5 +10,6 @@ mod crash;
 mod health;
 mod open_api;
 mod operations;
+mod security;
 mod sessions;
 mod storage;
