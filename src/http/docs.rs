@@ -1,6 +1,7 @@
 //! The contract and a browsable page for it: `/openapi.yaml` and Swagger UI at `/docs`, its
 //! assets compiled into the binary (nothing is fetched at run time).
 
+use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header;
@@ -12,6 +13,30 @@ use super::error::ApiError;
 const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 
 static SWAGGER: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| Arc::new(Config::new(["/openapi.yaml"])));
+
+/// For each documented path template, the methods it answers (`GET, POST`), from the contract:
+/// a request for a known path with another method gets 405 and this as `Allow`.
+static ALLOWED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let spec: serde_json::Value = serde_norway::from_str(OPENAPI_YAML).unwrap_or_default();
+    let paths = spec.get("paths").and_then(|p| p.as_object()).cloned().unwrap_or_default();
+    paths
+        .into_iter()
+        .map(|(path, item)| {
+            let methods = item.as_object().map_or_else(Vec::new, |ops| {
+                ops.keys()
+                    .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect()
+            });
+            (path, methods.join(", "))
+        })
+        .collect()
+});
+
+/// The `Allow` value for a route pattern (`/portal/v1/sales/{id}/void`), if it is documented.
+pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
+    ALLOWED.get(pattern).map(String::as_str).filter(|m| !m.is_empty())
+}
 
 pub async fn openapi_yaml() -> HttpResponse {
     HttpResponse::Ok()

@@ -15,8 +15,10 @@ use crate::services::ServiceError;
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    // Boxed: errors travel through every handler's `Result`, which should stay small.
+    body: Box<ErrorBody>,
     retry_after_secs: Option<u64>,
+    allow: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,9 +36,21 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody { code, message: message.into(), field: None, details: None },
+            body: Box::new(ErrorBody { code, message: message.into(), field: None, details: None }),
             retry_after_secs: None,
+            allow: None,
         }
+    }
+
+    /// 405 naming the methods the path does answer.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut error = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("this path answers {allow} only"),
+        );
+        error.allow = Some(allow);
+        error
     }
 
     /// Adds a fact for the client beside `code` and `message` (e.g. `reason`, `devices`).
@@ -118,6 +132,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if let Some(secs) = self.retry_after_secs {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
         }
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -266,11 +283,10 @@ pub mod extractors {
         }
     }
 
-    /// serde names the missing or mistyped field in its message (`missing field `x``).
+    /// serde names the field only when one is missing or unknown (`missing field `x``).
     fn field_of(error: &serde_json::Error) -> Option<String> {
         let text = error.to_string();
-        let start = text.find('`')? + 1;
-        let len = text[start..].find('`')?;
-        Some(text[start..start + len].to_owned()).filter(|f| !f.is_empty() && !f.contains(' '))
+        let rest = text.strip_prefix("missing field `").or_else(|| text.strip_prefix("unknown field `"))?;
+        Some(rest[..rest.find('`')?].to_owned())
     }
 }

@@ -95,6 +95,10 @@ fn public_cors() -> actix_cors::Cors {
         .max_age(86_400)
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::not_found("route"))
+/// 405 with `Allow` for a known path asked with another method; 404 for anything else.
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    match req.match_pattern().as_deref().and_then(docs::allowed_methods) {
+        Some(allow) => Err(ApiError::method_not_allowed(allow)),
+        None => Err(ApiError::not_found("route")),
+    }
 }

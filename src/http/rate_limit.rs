@@ -160,7 +160,10 @@ pub async fn limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    // Only reads are limited; any other method goes on to be answered 405.
+    let is_read = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    let state = req.app_data::<web::Data<AppState>>().cloned().filter(|_| is_read);
+    let Some(state) = state else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let limits = &state.rate_limits;

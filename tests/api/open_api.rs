@@ -195,7 +195,8 @@ on_both_backends! {
         assert_eq!(near.body["stores"][1]["remaining"], Value::Null, "never delivered");
 
         assert_eq!(error_of(app.get("/v2/stores?lat=37.5&lng=127.03&m=5001").await, 400)["field"], "m");
-        assert_eq!(app.get("/v2/stores").await.status, 400);
+        assert_eq!(codes(&app.get("/v2/stores?limit=2").await.body["stores"]), ["11110001", "11110002"], "code order");
+        assert_eq!(error_of(app.get("/v2/stores?lat=37.5").await, 400)["field"], "lng");
         let by_code = app.get("/v2/stores/11110001").await;
         assert_eq!(by_code.body["code"], "11110001");
         assert_eq!(error_of(app.get("/v2/stores/99999999").await, 404)["code"], "not_found");

@@ -52,6 +52,23 @@ pub fn number<T: std::str::FromStr>(params: &Params, name: &str) -> Result<Optio
     }
 }
 
+/// An optional whole-number parameter, read as generously as 2020 clients wrote them: `12`,
+/// `12.0`, and numbers too large for 64 bits (saturated, so a huge `perPage` is simply "all").
+pub fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    if let Ok(value) = raw.parse::<i64>() {
+        return Ok(Some(value));
+    }
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Some(if raw.starts_with('-') { i64::MIN } else { i64::MAX }));
+    }
+    match raw.parse::<f64>() {
+        Ok(value) if value.is_finite() && value.fract() == 0.0 => Ok(Some(value as i64)),
+        _ => Err(ApiError::invalid(name, "invalid_query", format!("{name} must be a whole number"))),
+    }
+}
+
 /// A required coordinate within Korea's bounds.
 pub fn coordinate(params: &Params, name: &str, (min, max): (f64, f64)) -> Result<f64, ApiError> {
     let value: f64 = number(params, name)?

@@ -16,7 +16,7 @@ use crate::board::{Board, FeedEntry};
 use crate::http::error::ApiError;
 
 use super::v2::StoreV2;
-use super::{number, Params};
+use super::{integer, Params};
 
 /// A comment line this often keeps idle connections open through proxies.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -35,7 +35,7 @@ pub async fn stream(
                 "Last-Event-ID must be a cursor from this stream",
             )
         })?),
-        None => number(&params, "since")?,
+        None => integer(&params, "since")?,
     };
     // Subscribe before reading the backlog, so nothing falls between the two.
     let live = state.board.subscribe();

@@ -13,7 +13,7 @@ use crate::domain::address::AreaQuery;
 use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
 
-use super::{coordinate, json_reply, number, Params};
+use super::{coordinate, integer, json_reply, number, Params};
 
 const DEFAULT_PER_PAGE: usize = 500;
 const MAX_PER_PAGE: usize = 5000;
@@ -29,8 +29,8 @@ struct Paging {
 
 impl Paging {
     fn from(params: &Params) -> Result<Self, ApiError> {
-        let page: i64 = number(params, "page")?.unwrap_or(1);
-        let per_page: i64 = number(params, "perPage")?.unwrap_or(DEFAULT_PER_PAGE as i64);
+        let page = integer(params, "page")?.unwrap_or(1);
+        let per_page = integer(params, "perPage")?.unwrap_or(DEFAULT_PER_PAGE as i64);
         if page < 1 || per_page < 1 {
             let field = if page < 1 { "page" } else { "perPage" };
             return Err(ApiError::invalid(field, "invalid_query", format!("{field} must be at least 1")));

@@ -11,7 +11,7 @@ use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
 use crate::http::portal::kst_rfc3339;
 
-use super::{coordinate, json_reply, number, Params};
+use super::{coordinate, integer, json_reply, number, Params};
 
 const MAX_RADIUS_M: f64 = 5000.0;
 const DEFAULT_LIMIT: usize = 100;
@@ -80,6 +80,10 @@ pub async fn stores(
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = limit(&params)?;
+    let radius: f64 = number(&params, "m")?.unwrap_or(1000.0);
+    if !(0.0..=MAX_RADIUS_M).contains(&radius) {
+        return Err(ApiError::invalid("m", "invalid_query", format!("m must be 0 to {MAX_RADIUS_M} metres")));
+    }
     let board = state.board.snapshot();
     let stores: Vec<StoreV2> = if let Some(address) = params.get("address") {
         let query = AreaQuery::parse(address)
@@ -103,7 +107,7 @@ pub async fn stores(
             .map(|(s, distance)| StoreV2 { distance_m: Some(distance.round() as u32), ..StoreV2::of(s) })
             .collect()
     } else {
-        return Err(ApiError::invalid("lat", "invalid_query", "give lat and lng (and m), or address"));
+        board.stores().iter().take(limit).map(|s| StoreV2::of(s)).collect()
     };
     Ok(json_reply(&req, body(&StoreList { count: stores.len(), stores }), state.public_max_age))
 }
@@ -133,7 +137,7 @@ pub async fn changes(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
-    let since: i64 = number(&params, "since")?.unwrap_or(0);
+    let since = integer(&params, "since")?.unwrap_or(0);
     let limit = limit(&params)?;
     let changes = state.board.changes_since(since, limit);
     let board = state.board.snapshot();

@@ -5,6 +5,7 @@ pub mod sessions;
 pub mod stock;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
 
 use crate::domain::calendar::KST;
 use crate::domain::client_key::ClientKey;
@@ -24,4 +25,20 @@ pub fn client_key(raw: &str) -> Result<ClientKey, ApiError> {
 /// Parses a number of masks.
 pub fn quantity(raw: i64) -> Result<Quantity, ApiError> {
     Quantity::new(raw).map_err(|e| ApiError::invalid("quantity", "invalid_quantity", e.to_string()))
+}
+
+/// A JSON whole number, also when written as `5.0` (JSON Schema counts that as an integer).
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    if number.as_u64().is_some() {
+        return Ok(i64::MAX);
+    }
+    match number.as_f64() {
+        Some(f) if f.is_finite() && f.fract() == 0.0 => Ok(f.clamp(i64::MIN as f64, i64::MAX as f64) as i64),
+        _ => Err(D::Error::custom(format!("expected a whole number, got {number}"))),
+    }
 }

@@ -90,6 +90,7 @@ pub async fn eligibility(
 #[serde(deny_unknown_fields)]
 pub struct SaleBody {
     resident_id: String,
+    #[serde(deserialize_with = "super::whole_number")]
     quantity: i64,
     proxy_for: Option<ProxyBody>,
     client_key: String,

@@ -14,6 +14,7 @@ use super::{client_key, kst_rfc3339, quantity};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StockInBody {
+    #[serde(deserialize_with = "super::whole_number")]
     quantity: i64,
     reference: Option<String>,
     client_key: String,
