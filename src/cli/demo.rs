@@ -9,9 +9,14 @@ use crate::config::Config;
 use crate::db::sites::SiteRow;
 use crate::db::DbConnection;
 use crate::domain::account::{Password, Username};
+use crate::domain::client_key::ClientKey;
 use crate::domain::clock::Clock;
+use crate::domain::quantity::Quantity;
 use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
+use crate::services::counter::{Actor, Counter};
+use crate::services::publishing::StockEvents;
 use crate::services::sites::{self, SiteRegistration};
+use crate::services::stock::Delivery;
 use crate::services::users::{self, Membership};
 use crate::services::{passwords, ServiceError};
 
@@ -42,10 +47,12 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     let (mut conn, _) = super::connect(&config)?;
 
     let seeded = seed_directory(&mut conn, &clock, opts.sites, opts.seed)?;
-    if seeded > 0 {
-        println!("seeded {seeded} sites across Korea");
-    }
     let sites = sites::list(&mut conn)?;
+    if seeded > 0 {
+        let operator = seed_operator(&mut conn, &clock)?;
+        let stocked = deliver_opening_stock(&config, &clock, operator, &sites, opts.seed)?;
+        println!("seeded {seeded} sites across Korea; {stocked} have had a first delivery");
+    }
     println!("\nDemo clerk accounts (passwords are new on every `demo` start):");
     for (name, kind) in DEMO_CLERKS {
         let Some(site) = sites.iter().find(|s| s.kind == kind.as_str()) else { continue };
@@ -64,8 +71,68 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     if opts.no_serve {
         return Ok(());
     }
-    println!("\nserving on http://{}  (try /readyz)", config.bind);
+    let base = format!("http://{}", config.bind);
+    println!("\nserving on {base}: the counter page at {base}/, the API at {base}/docs");
     super::serve::run(super::serve::Opts {}, config)
+}
+
+/// The operator account the demo's opening deliveries are recorded under.
+fn seed_operator(conn: &mut DbConnection, clock: &Clock) -> anyhow::Result<i64> {
+    let password = Password::new_secret(Alphanumeric.sample_string(&mut rand::rng(), 24))?;
+    let user = users::create(
+        conn,
+        clock,
+        &Username::parse("demo-operator")?,
+        &Membership::Admin,
+        &passwords::hash(&password)?,
+    )?;
+    Ok(user.id)
+}
+
+/// A first delivery at most sites, in amounts that show every public status (plenty, some,
+/// few, empty), recorded like any delivery: ledger, audit and change log.
+fn deliver_opening_stock(
+    config: &Config,
+    clock: &Clock,
+    operator: i64,
+    sites: &[SiteRow],
+    seed: u64,
+) -> anyhow::Result<usize> {
+    use rand::{Rng, SeedableRng};
+    const AMOUNTS: [i64; 8] = [0, 1, 12, 25, 48, 90, 150, 300];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let deliveries: Vec<(i64, i64)> =
+        sites.iter().map(|s| (s.id, AMOUNTS[rng.random_range(0..AMOUNTS.len())])).collect();
+    let (config, clock) = (config.clone(), clock.clone());
+    actix_web::rt::System::new().block_on(async move {
+        let pool = crate::app::open_database(&config).await?;
+        let secrets = crate::secrets::Secrets::load(&config)?;
+        let counter = Counter::new(
+            pool,
+            clock,
+            std::sync::Arc::new(crate::app::load_policy(&config)?),
+            secrets.id_key,
+            config.void_window,
+            StockEvents::default(),
+        );
+        let mut stocked = 0;
+        for (site_id, quantity) in deliveries.into_iter().filter(|(_, q)| *q > 0) {
+            let actor = Actor {
+                user_id: operator,
+                site_id,
+                session_id: "demo-seed".into(),
+                device_id: "demo".into(),
+            };
+            let delivery = Delivery {
+                quantity: Quantity::new(quantity)?,
+                reference: Some(DisplayText::parse("demo opening stock")?),
+                client_key: ClientKey::parse(&uuid::Uuid::new_v4().to_string())?,
+            };
+            counter.stock_in(&actor, delivery).await?;
+            stocked += 1;
+        }
+        Ok(stocked)
+    })
 }
 
 /// Seeds the generated directory into an empty database; leaves a used one alone.

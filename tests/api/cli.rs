@@ -102,6 +102,17 @@ fn demo_seeds_a_directory_and_keeps_its_secrets_in_0600_files_outside_the_databa
     for clerk in ["demo-pharmacy", "demo-post-office", "demo-nonghyup"] {
         assert!(out.contains(clerk), "{out}");
     }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    use diesel::RunQueryDsl;
+    let deliveries: Count =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM stock_ledger WHERE entry = 'stock_in'")
+            .get_result(&mut db.connect())
+            .unwrap();
+    assert!(deliveries.n > 200, "most demo sites get a first delivery: {}", deliveries.n);
 
     let mut database_bytes = std::fs::read(&db.url).unwrap();
     if let Ok(wal) = std::fs::read(format!("{}-wal", db.url)) {
