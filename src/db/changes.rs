@@ -6,9 +6,12 @@ use diesel::prelude::*;
 use super::schema::{change_log, site_stock, sites};
 use super::DbConnection;
 
-/// A site as the open API shows it, read in one join.
-#[derive(Debug, Clone, Queryable)]
+/// A site as the open API shows it, read in one join of `sites` and `site_stock`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct PublicRow {
+    #[diesel(column_name = id)]
     pub site_id: i64,
     pub code: String,
     pub name: String,
@@ -16,43 +19,19 @@ pub struct PublicRow {
     pub addr: String,
     pub lat: f64,
     pub lng: f64,
+    #[diesel(select_expression = site_stock::on_hand)]
     pub on_hand: i64,
+    #[diesel(select_expression = site_stock::stock_at)]
     pub stock_at: Option<NaiveDateTime>,
+    #[diesel(select_expression = site_stock::sales_halted)]
     pub sales_halted: bool,
+    #[diesel(select_expression = site_stock::updated_at)]
     pub updated_at: NaiveDateTime,
 }
 
-type PublicColumns = (
-    sites::id,
-    sites::code,
-    sites::name,
-    sites::kind,
-    sites::addr,
-    sites::lat,
-    sites::lng,
-    site_stock::on_hand,
-    site_stock::stock_at,
-    site_stock::sales_halted,
-    site_stock::updated_at,
-);
-
-const PUBLIC_COLUMNS: PublicColumns = (
-    sites::id,
-    sites::code,
-    sites::name,
-    sites::kind,
-    sites::addr,
-    sites::lat,
-    sites::lng,
-    site_stock::on_hand,
-    site_stock::stock_at,
-    site_stock::sales_halted,
-    site_stock::updated_at,
-);
-
 /// Every site, for the board's first load.
 pub fn all_public(conn: &mut DbConnection) -> QueryResult<Vec<PublicRow>> {
-    sites::table.inner_join(site_stock::table).select(PUBLIC_COLUMNS).load(conn)
+    sites::table.inner_join(site_stock::table).select(PublicRow::as_select()).load(conn)
 }
 
 /// The given sites, after they changed.
@@ -60,7 +39,7 @@ pub fn public_rows(conn: &mut DbConnection, site_ids: &[i64]) -> QueryResult<Vec
     sites::table
         .inner_join(site_stock::table)
         .filter(sites::id.eq_any(site_ids))
-        .select(PUBLIC_COLUMNS)
+        .select(PublicRow::as_select())
         .load(conn)
 }
 

@@ -399,20 +399,7 @@ on_both_backends! {
             let on_hand = stock(&app, token).await["on_hand"].as_i64().unwrap();
             assert_eq!(maskportal::db::stock::ledger_total(&mut conn, site_id).unwrap(), on_hand);
         }
-        #[derive(diesel::QueryableByName, Debug)]
-        struct Mismatch {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            mismatches: i64,
-        }
-        use diesel::RunQueryDsl;
-        let check: Mismatch = diesel::sql_query(
-            "SELECT COUNT(*) AS mismatches FROM weekly_quota q WHERE q.bought <> COALESCE((\
-               SELECT SUM(s.quantity) FROM sales s LEFT JOIN sale_voids v ON v.sale_id = s.id \
-               WHERE s.quota_fingerprint = q.fingerprint AND s.week_start = q.week_start AND v.sale_id IS NULL), 0)",
-        )
-        .get_result(&mut conn)
-        .unwrap();
-        assert_eq!(check.mismatches, 0);
+        crate::helpers::assert_quotas_match_sales(&mut conn);
     }
 }
 

@@ -3,7 +3,6 @@
 //! and the public board after a restart matches the database.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -11,7 +10,7 @@ use diesel::RunQueryDsl;
 use maskportal::domain::resident_id::valid_rrn;
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, maskportal, stdout, TestDatabase};
+use crate::helpers::{add_clerk_by_cli, add_site_by_cli, assert_quotas_match_sales, ServedBinary};
 use crate::on_both_backends;
 
 const SITES: [&str; 3] = ["70000001", "70000002", "70000003"];
@@ -19,31 +18,6 @@ const SITES: [&str; 3] = ["70000001", "70000002", "70000003"];
 /// How many times the server is killed (`MASKPORTAL_CRASH_ROUNDS`, default 3).
 fn rounds() -> usize {
     std::env::var("MASKPORTAL_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3)
-}
-
-struct Server {
-    child: Child,
-    address: String,
-}
-
-async fn start(db: &TestDatabase, client: &reqwest::Client) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(env!("CARGO_BIN_EXE_maskportal"))
-        .arg("serve")
-        .envs(db.env())
-        .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
-        .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let address = format!("http://127.0.0.1:{port}");
-    eventually(Duration::from_secs(30), || async {
-        client.get(format!("{address}/readyz")).send().await.is_ok_and(|r| r.status() == 200)
-    })
-    .await;
-    Server { child, address }
 }
 
 async fn sign_in(client: &reqwest::Client, address: &str, code: &str) -> String {
@@ -76,17 +50,15 @@ fn buyer(n: u32) -> String {
 on_both_backends! {
     async fn acknowledged_sales_survive_sigkill_exactly_once(db: TestDatabase) {
         for code in SITES {
-            stdout(&maskportal(&db, &["admin", "site", "add", "--code", code, "--name", "약국", "--type", "pharmacy",
-                "--addr", "서울특별시 강남구 논현로 1 (논현동)", "--lat", "37.5", "--lng", "127.03"], None));
-            let user = format!("clerk{code}");
-            stdout(&maskportal(&db, &["admin", "user", "add", "--username", &user, "--site", code, "--role", "clerk", "--password-stdin"], Some("crash test password")));
+            add_site_by_cli(&db, code);
+            add_clerk_by_cli(&db, &format!("clerk{code}"), code, "crash test password");
         }
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut next_buyer = 0u32;
         let mut kills = 0;
         for round in 0..rounds() {
-            let mut server = start(&db, &client).await;
+            let server = ServedBinary::start(&db, &[]).await;
             let mut tokens = Vec::new();
             for code in SITES {
                 tokens.push(sign_in(&client, &server.address, code).await);
@@ -124,8 +96,7 @@ on_both_backends! {
             drop(tx);
             next_buyer += 12 * 1000;
             tokio::time::sleep(Duration::from_millis(300 + 150 * round as u64)).await;
-            server.child.kill().unwrap(); // SIGKILL
-            server.child.wait().unwrap();
+            server.stop("KILL").await;
             kills += 1;
             for client_task in clients {
                 client_task.await.unwrap();
@@ -137,7 +108,7 @@ on_both_backends! {
 
         // After the last crash: retry every request whose answer was lost, with its own key.
         let in_doubt = attempts.iter().filter(|a| a.acknowledged.is_none()).count();
-        let server = start(&db, &client).await;
+        let server = ServedBinary::start(&db, &[]).await;
         let mut tokens = Vec::new();
         for code in SITES {
             tokens.push(sign_in(&client, &server.address, code).await);
@@ -175,22 +146,8 @@ on_both_backends! {
             let public: Value = client.get(format!("{}/v2/stores/{code}", server.address)).send().await.unwrap().json().await.unwrap();
             assert_eq!(public["remaining"].as_i64(), Some(on_hand), "the board after restart matches the database");
         }
-        #[derive(diesel::QueryableByName)]
-        struct Mismatch {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            mismatches: i64,
-        }
-        let check: Mismatch = diesel::sql_query(
-            "SELECT COUNT(*) AS mismatches FROM weekly_quota q WHERE q.bought <> COALESCE((\
-               SELECT SUM(s.quantity) FROM sales s LEFT JOIN sale_voids v ON v.sale_id = s.id \
-               WHERE s.quota_fingerprint = q.fingerprint AND s.week_start = q.week_start AND v.sale_id IS NULL), 0)",
-        )
-        .get_result(&mut conn)
-        .unwrap();
-        assert_eq!(check.mismatches, 0);
+        assert_quotas_match_sales(&mut conn);
         eprintln!("crash test: {kills} kills survived, {} sales checked, {in_doubt} in doubt at a crash and retried", attempts.len());
-        let mut server = server;
-        server.child.kill().unwrap();
-        server.child.wait().unwrap();
+        server.stop("KILL").await;
     }
 }

@@ -454,3 +454,113 @@ pub fn error_of(reply: Reply, status: u16) -> serde_json::Value {
     assert_eq!(reply.status, status, "unexpected status: {}", reply.body);
     reply.body["error"].clone()
 }
+
+/// Registers a pharmacy in Gangnam with the real CLI.
+pub fn add_site_by_cli(db: &TestDatabase, code: &str) {
+    let args = [
+        "admin",
+        "site",
+        "add",
+        "--code",
+        code,
+        "--name",
+        "테스트약국",
+        "--type",
+        "pharmacy",
+        "--addr",
+        "서울특별시 강남구 논현로 1 (논현동)",
+        "--lat",
+        "37.5",
+        "--lng",
+        "127.03",
+    ];
+    stdout(&maskportal(db, &args, None));
+}
+
+/// Creates a clerk of `site` with the real CLI.
+pub fn add_clerk_by_cli(db: &TestDatabase, username: &str, site: &str, password: &str) {
+    let args = [
+        "admin",
+        "user",
+        "add",
+        "--username",
+        username,
+        "--site",
+        site,
+        "--role",
+        "clerk",
+        "--password-stdin",
+    ];
+    stdout(&maskportal(db, &args, Some(password)));
+}
+
+/// The real binary serving on a free port, on the Wednesday test clock, its stderr drained (so
+/// it never blocks on a full pipe) and kept.
+pub struct ServedBinary {
+    pub child: std::process::Child,
+    pub address: String,
+    logs: std::thread::JoinHandle<String>,
+}
+
+impl ServedBinary {
+    /// Starts `maskportal serve` and waits until it is ready.
+    pub async fn start(db: &TestDatabase, settings: &[(&str, &str)]) -> Self {
+        use std::io::Read;
+        use std::process::{Command, Stdio};
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maskportal"))
+            .arg("serve")
+            .envs(db.env())
+            .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
+            .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00")
+            .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("maskportal serve starts");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let logs = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let address = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        eventually(std::time::Duration::from_secs(30), || async {
+            client.get(format!("{address}/readyz")).send().await.is_ok_and(|r| r.status() == 200)
+        })
+        .await;
+        Self { child, address, logs }
+    }
+
+    /// Sends `signal` (e.g. `TERM`, `KILL`) and waits for the exit; returns it with the logs.
+    pub async fn stop(self, signal: &str) -> (std::process::ExitStatus, String) {
+        let Self { mut child, logs, .. } = self;
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().expect("exit status");
+        (status, logs.join().unwrap_or_default())
+    }
+}
+
+/// Every weekly-quota row equals the sum of that person's non-voided sales that week.
+pub fn assert_quotas_match_sales(conn: &mut DbConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Mismatch {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        mismatches: i64,
+    }
+    let check: Mismatch = diesel::sql_query(
+        "SELECT COUNT(*) AS mismatches FROM weekly_quota q WHERE q.bought <> COALESCE((\
+           SELECT SUM(s.quantity) FROM sales s LEFT JOIN sale_voids v ON v.sale_id = s.id \
+           WHERE s.quota_fingerprint = q.fingerprint AND s.week_start = q.week_start AND v.sale_id IS NULL), 0)",
+    )
+    .get_result(conn)
+    .expect("quota check runs");
+    assert_eq!(check.mismatches, 0, "weekly quota rows disagree with the sales");
+}

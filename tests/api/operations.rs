@@ -1,15 +1,14 @@
 //! What operators rely on: metrics, request ids, logs free of secrets, readiness that follows
 //! the database, and a graceful stop.
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use maskportal::domain::resident_id::valid_rrn;
 use serde_json::json;
 
-use crate::helpers::{eventually, maskportal, stdout, TestApp, TestDatabase};
+use crate::helpers::{add_clerk_by_cli, add_site_by_cli, eventually, ServedBinary, TestApp, TestDatabase};
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_sales_and_replies_carry_a_request_id() {
@@ -43,90 +42,14 @@ async fn metrics_count_requests_by_route_and_sales_and_replies_carry_a_request_i
     }
 }
 
-/// The real binary serving on a free port, its stderr drained (so it never blocks) and kept.
-struct Served {
-    child: Child,
-    address: String,
-    logs: std::thread::JoinHandle<String>,
-}
-
-fn serve(db: &TestDatabase, extra: &[(&str, &str)]) -> Served {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maskportal"))
-        .arg("serve")
-        .envs(db.env())
-        .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
-        .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00")
-        .envs(extra.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let logs = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    Served { child, address: format!("http://127.0.0.1:{port}"), logs }
-}
-
-async fn ready(client: &reqwest::Client, address: &str) {
-    eventually(Duration::from_secs(20), || async {
-        client.get(format!("{address}/readyz")).send().await.is_ok_and(|r| r.status() == 200)
-    })
-    .await;
-}
-
-fn signal(child: &Child, signal: &str) {
-    let status = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn logs_never_hold_an_id_number_a_password_or_a_token_and_sigterm_stops_gracefully() {
     let db = TestDatabase::sqlite();
-    stdout(&maskportal(
-        &db,
-        &[
-            "admin",
-            "site",
-            "add",
-            "--code",
-            "11817488",
-            "--name",
-            "약국",
-            "--type",
-            "pharmacy",
-            "--addr",
-            "서울특별시 강남구 논현로 1 (논현동)",
-            "--lat",
-            "37.5",
-            "--lng",
-            "127.03",
-        ],
-        None,
-    ));
+    add_site_by_cli(&db, "11817488");
     let password = "a secret password 123";
-    stdout(&maskportal(
-        &db,
-        &[
-            "admin",
-            "user",
-            "add",
-            "--username",
-            "kim",
-            "--site",
-            "11817488",
-            "--role",
-            "clerk",
-            "--password-stdin",
-        ],
-        Some(password),
-    ));
-    let served = serve(&db, &[("RUST_LOG", "debug"), ("MASKPORTAL_LOG_FORMAT", "json")]);
+    add_clerk_by_cli(&db, "kim", "11817488", password);
+    let served = ServedBinary::start(&db, &[("RUST_LOG", "debug"), ("MASKPORTAL_LOG_FORMAT", "json")]).await;
     let client = reqwest::Client::new();
-    ready(&client, &served.address).await;
 
     let signed_in: serde_json::Value = client
         .post(format!("{}/portal/v1/sessions", served.address))
@@ -160,15 +83,12 @@ async fn logs_never_hold_an_id_number_a_password_or_a_token_and_sigterm_stops_gr
         .collect();
     let sales = tokio::spawn(futures_util::future::join_all(in_flight));
     tokio::time::sleep(Duration::from_millis(5)).await;
-    signal(&served.child, "TERM");
+    let (status, logs) = served.stop("TERM").await;
     // Accepted before the stop: answered in full; after it: refused at the door.
     for reply in sales.await.unwrap().into_iter().flatten() {
         assert!(reply.status().is_success() || reply.status() == 409, "{}", reply.status());
     }
-    let Served { mut child, logs, .. } = served;
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "exit {status}");
-    let logs = logs.join().unwrap();
     assert!(logs.contains("\"route\":\"/portal/v1/sales\""), "structured request lines expected:\n{logs}");
     for secret in [rrn.as_str(), &rrn.replace('-', ""), password, token.as_str()] {
         assert!(!logs.contains(secret), "a secret reached the logs");

@@ -4,32 +4,8 @@ use diesel::RunQueryDsl;
 use maskportal::db::connection::write_transaction;
 use maskportal::db::{migrations, DbConnection};
 
-use crate::helpers::{maskportal, stdout, TestDatabase};
+use crate::helpers::add_site_by_cli;
 use crate::on_both_backends;
-
-fn add_site(db: &TestDatabase, code: &str) {
-    stdout(&maskportal(
-        db,
-        &[
-            "admin",
-            "site",
-            "add",
-            "--code",
-            code,
-            "--name",
-            "테스트약국",
-            "--type",
-            "pharmacy",
-            "--addr",
-            "서울특별시 마포구 월드컵로 1 (망원동)",
-            "--lat",
-            "37.55",
-            "--lng",
-            "126.91",
-        ],
-        None,
-    ));
-}
 
 fn execute(conn: &mut DbConnection, sql: &str) -> diesel::QueryResult<usize> {
     diesel::sql_query(sql).execute(conn)
@@ -46,7 +22,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn the_database_itself_refuses_negative_stock(db: TestDatabase) {
-        add_site(&db, "11817488");
+        add_site_by_cli(&db, "11817488");
         let mut conn = db.connect();
         assert_eq!(execute(&mut conn, "UPDATE site_stock SET on_hand = 5").unwrap(), 1);
         let refused = execute(&mut conn, "UPDATE site_stock SET on_hand = on_hand - 6");
@@ -56,7 +32,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn ledgers_are_append_only(db: TestDatabase) {
-        add_site(&db, "11817488");
+        add_site_by_cli(&db, "11817488");
         let mut conn = db.connect();
         execute(
             &mut conn,
@@ -84,7 +60,7 @@ on_both_backends! {
     async fn concurrent_read_then_write_transactions_all_commit(db: TestDatabase) {
         // Two deferred SQLite transactions that read and then write fail with
         // `database is locked`; write transactions must take the lock up front.
-        add_site(&db, "11817488");
+        add_site_by_cli(&db, "11817488");
         let writers: Vec<_> = (0..16)
             .map(|_| {
                 let mut conn = db.connect();

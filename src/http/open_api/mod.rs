@@ -41,6 +41,11 @@ fn client_has(req: &HttpRequest, etag: &str) -> bool {
     })
 }
 
+/// Serialises a reply body; plain data cannot fail to serialise.
+pub fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// An optional number parameter; an empty value counts as absent.
 pub fn number<T: std::str::FromStr>(params: &Params, name: &str) -> Result<Option<T>, ApiError> {
     match params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {

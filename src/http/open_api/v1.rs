@@ -13,7 +13,7 @@ use crate::domain::address::AreaQuery;
 use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
 
-use super::{coordinate, integer, json_reply, number, Params};
+use super::{coordinate, integer, json_reply, number, to_json, Params};
 
 const DEFAULT_PER_PAGE: usize = 500;
 const MAX_PER_PAGE: usize = 5000;
@@ -85,8 +85,18 @@ struct Sale<'a> {
     stock_at: Option<String>,
 }
 
-fn to_json(value: &impl Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+/// One page of every store in code order, each item made by `item`, under the list key `key`.
+fn page_of(
+    state: &AppState,
+    req: &HttpRequest,
+    params: &Params,
+    key: &str,
+    item: impl Fn(&Store) -> String,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::from(params)?;
+    let board = state.board.snapshot();
+    let items: Vec<String> = paging.slice(board.stores()).iter().map(|s| item(s)).collect();
+    Ok(json_reply(req, paging.envelope(key, board.len(), &items), state.public_max_age))
 }
 
 /// `GET stores/json?page&perPage`: the directory, in code order.
@@ -95,23 +105,16 @@ pub async fn stores(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::from(&params)?;
-    let board = state.board.snapshot();
-    let items: Vec<String> = paging
-        .slice(board.stores())
-        .iter()
-        .map(|s| {
-            to_json(&StoreInfo {
-                addr: &s.info.addr,
-                code: &s.info.code,
-                lat: s.info.lat,
-                lng: s.info.lng,
-                name: &s.info.name,
-                kind: s.info.kind.open_api_code(),
-            })
+    page_of(&state, &req, &params, "storeInfos", |s| {
+        to_json(&StoreInfo {
+            addr: &s.info.addr,
+            code: &s.info.code,
+            lat: s.info.lat,
+            lng: s.info.lng,
+            name: &s.info.name,
+            kind: s.info.kind.open_api_code(),
         })
-        .collect();
-    Ok(json_reply(&req, paging.envelope("storeInfos", board.len(), &items), state.public_max_age))
+    })
 }
 
 /// `GET sales/json?page&perPage`: every store's stock status, in code order.
@@ -120,22 +123,15 @@ pub async fn sales(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::from(&params)?;
-    let board = state.board.snapshot();
-    let items: Vec<String> = paging
-        .slice(board.stores())
-        .iter()
-        .map(|s| {
-            let delivered = s.stock_at.is_some();
-            to_json(&Sale {
-                code: &s.info.code,
-                created_at: delivered.then(|| v1_time(s.published_at)),
-                remain_stat: s.remain_stat().map(|r| r.as_str()),
-                stock_at: s.stock_at.map(v1_time),
-            })
+    page_of(&state, &req, &params, "sales", |s| {
+        let delivered = s.stock_at.is_some();
+        to_json(&Sale {
+            code: &s.info.code,
+            created_at: delivered.then(|| v1_time(s.published_at)),
+            remain_stat: s.remain_stat().map(|r| r.as_str()),
+            stock_at: s.stock_at.map(v1_time),
         })
-        .collect();
-    Ok(json_reply(&req, paging.envelope("sales", board.len(), &items), state.public_max_age))
+    })
 }
 
 fn stores_body(prefix: &str, stores: &[&Arc<Store>]) -> String {

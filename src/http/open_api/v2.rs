@@ -11,7 +11,7 @@ use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
 use crate::http::portal::kst_rfc3339;
 
-use super::{coordinate, integer, json_reply, number, Params};
+use super::{coordinate, integer, json_reply, number, to_json, Params};
 
 const MAX_RADIUS_M: f64 = 5000.0;
 const DEFAULT_LIMIT: usize = 100;
@@ -69,10 +69,6 @@ fn limit(params: &Params) -> Result<usize, ApiError> {
     }
 }
 
-fn body(value: &impl Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 /// `GET /v2/stores?lat&lng&m&limit` (nearest first) or `GET /v2/stores?address=`.
 pub async fn stores(
     state: web::Data<AppState>,
@@ -109,7 +105,7 @@ pub async fn stores(
     } else {
         board.stores().iter().take(limit).map(|s| StoreV2::of(s)).collect()
     };
-    Ok(json_reply(&req, body(&StoreList { count: stores.len(), stores }), state.public_max_age))
+    Ok(json_reply(&req, to_json(&StoreList { count: stores.len(), stores }), state.public_max_age))
 }
 
 /// `GET /v2/stores/{code}`.
@@ -120,7 +116,7 @@ pub async fn store(
 ) -> Result<HttpResponse, ApiError> {
     let board = state.board.snapshot();
     let store = board.by_code(&code).ok_or_else(|| ApiError::not_found("store"))?;
-    Ok(json_reply(&req, body(&StoreV2::of(store)), state.public_max_age))
+    Ok(json_reply(&req, to_json(&StoreV2::of(store)), state.public_max_age))
 }
 
 #[derive(Serialize)]
@@ -144,5 +140,5 @@ pub async fn changes(
     let stores =
         changes.site_ids.iter().filter_map(|id| board.by_site(*id)).map(|s| StoreV2::of(s)).collect();
     let view = ChangesView { cursor: changes.cursor, full_resync: changes.full_resync, changes: stores };
-    Ok(json_reply(&req, body(&view), state.public_max_age))
+    Ok(json_reply(&req, to_json(&view), state.public_max_age))
 }
