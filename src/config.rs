@@ -66,6 +66,24 @@ pub struct Config {
     pub public: PublicSettings,
 }
 
+/// The work argon2id puts into each password hash (OWASP's recommendation by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashingCost {
+    fn default() -> Self {
+        Self {
+            memory_kib: argon2::Params::DEFAULT_M_COST,
+            iterations: argon2::Params::DEFAULT_T_COST,
+            parallelism: argon2::Params::DEFAULT_P_COST,
+        }
+    }
+}
+
 /// A sustained request rate and the burst allowed above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
@@ -104,6 +122,7 @@ pub struct SessionSettings {
     /// Failures from one client address before it is locked out (several clerks may share one).
     pub max_failed_logins_per_ip: u32,
     pub lockout: Duration,
+    pub hashing: HashingCost,
 }
 
 impl Default for SessionSettings {
@@ -113,6 +132,7 @@ impl Default for SessionSettings {
             idle_timeout: Duration::from_secs(20 * 60),
             max_failed_logins: 5,
             max_failed_logins_per_ip: 20,
+            hashing: HashingCost::default(),
             lockout: Duration::from_secs(15 * 60),
         }
     }
@@ -162,6 +182,9 @@ struct FileConfig {
     idle_minutes: Option<u64>,
     max_failed_logins: Option<u32>,
     max_failed_logins_per_ip: Option<u32>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    argon2_parallelism: Option<u32>,
     lockout_minutes: Option<u64>,
     void_window: Option<String>,
     public_rps: Option<NonZeroU32>,
@@ -244,6 +267,17 @@ impl Config {
             max_failed_logins_per_ip: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS_PER_IP")?
                 .or(file.max_failed_logins_per_ip)
                 .unwrap_or(defaults.max_failed_logins_per_ip),
+            hashing: HashingCost {
+                memory_kib: parse_var(vars, "MASKPORTAL_ARGON2_MEMORY_KIB")?
+                    .or(file.argon2_memory_kib)
+                    .unwrap_or(defaults.hashing.memory_kib),
+                iterations: parse_var(vars, "MASKPORTAL_ARGON2_ITERATIONS")?
+                    .or(file.argon2_iterations)
+                    .unwrap_or(defaults.hashing.iterations),
+                parallelism: parse_var(vars, "MASKPORTAL_ARGON2_PARALLELISM")?
+                    .or(file.argon2_parallelism)
+                    .unwrap_or(defaults.hashing.parallelism),
+            },
             lockout: parse_var(vars, "MASKPORTAL_LOCKOUT_MINUTES")?
                 .or(file.lockout_minutes)
                 .map_or(defaults.lockout, minutes),
@@ -406,6 +440,21 @@ mod tests {
                 other => panic!("{key}={value}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn password_hashing_cost_is_owasp_by_default_and_configurable() {
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(
+            config.sessions.hashing,
+            HashingCost { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        );
+        let config = Config::from_vars(&vars(&[
+            ("MASKPORTAL_ARGON2_MEMORY_KIB", "65536"),
+            ("MASKPORTAL_ARGON2_ITERATIONS", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(config.sessions.hashing, HashingCost { memory_kib: 65536, iterations: 3, parallelism: 1 });
     }
 
     #[test]

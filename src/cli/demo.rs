@@ -5,7 +5,7 @@ use std::num::NonZeroU16;
 use anyhow::Context;
 use rand::distr::{Alphanumeric, SampleString};
 
-use crate::config::Config;
+use crate::config::{Config, HashingCost};
 use crate::db::sites::SiteRow;
 use crate::db::DbConnection;
 use crate::domain::account::{Password, Username};
@@ -49,14 +49,14 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     let seeded = seed_directory(&mut conn, &clock, opts.sites, opts.seed)?;
     let sites = sites::list(&mut conn)?;
     if seeded > 0 {
-        let operator = seed_operator(&mut conn, &clock)?;
+        let operator = seed_operator(&mut conn, &clock, &config.sessions.hashing)?;
         let stocked = deliver_opening_stock(&config, &clock, operator, &sites, opts.seed)?;
         println!("seeded {seeded} sites across Korea; {stocked} have had a first delivery");
     }
     println!("\nDemo clerk accounts (passwords are new on every `demo` start):");
     for (name, kind) in DEMO_CLERKS {
         let Some(site) = sites.iter().find(|s| s.kind == kind.as_str()) else { continue };
-        let password = reset_demo_clerk(&mut conn, &clock, name, site)?;
+        let password = reset_demo_clerk(&mut conn, &clock, &config.sessions.hashing, name, site)?;
         println!("  {name:<17} {password}  → {} {} ({kind})", site.code, site.name);
     }
     drop(conn);
@@ -77,14 +77,14 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
 }
 
 /// The operator account the demo's opening deliveries are recorded under.
-fn seed_operator(conn: &mut DbConnection, clock: &Clock) -> anyhow::Result<i64> {
+fn seed_operator(conn: &mut DbConnection, clock: &Clock, cost: &HashingCost) -> anyhow::Result<i64> {
     let password = Password::new_secret(Alphanumeric.sample_string(&mut rand::rng(), 24))?;
     let user = users::create(
         conn,
         clock,
         &Username::parse("demo-operator")?,
         &Membership::Admin,
-        &passwords::hash(&password)?,
+        &passwords::hash(&password, cost)?,
     )?;
     Ok(user.id)
 }
@@ -160,11 +160,12 @@ fn registration(site: DirectorySite) -> anyhow::Result<SiteRegistration> {
 fn reset_demo_clerk(
     conn: &mut DbConnection,
     clock: &Clock,
+    cost: &HashingCost,
     name: &str,
     site: &SiteRow,
 ) -> anyhow::Result<String> {
     let clear = Alphanumeric.sample_string(&mut rand::rng(), 16);
-    let hash = passwords::hash(&Password::new_secret(clear.clone())?)?;
+    let hash = passwords::hash(&Password::new_secret(clear.clone())?, cost)?;
     let username = Username::parse(name)?;
     match users::set_password_hash(conn, clock, &username, &hash) {
         Err(ServiceError::NotFound { .. }) => {

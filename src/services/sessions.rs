@@ -142,7 +142,7 @@ impl Sessions {
         let verifiers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
         Self {
             keys: TokenKeys::new(secret),
-            verifier: VerifierPool::new(verifiers),
+            verifier: VerifierPool::new(verifiers, settings.hashing),
             throttle: LoginThrottle::new(settings.lockout),
             pool,
             clock,

@@ -364,8 +364,11 @@ impl TestApp {
         use maskportal::domain::site::SiteCode;
         use maskportal::services::users::{self, Membership};
         let password = format!("pw-{username}-0123456789");
-        let hash =
-            maskportal::services::passwords::hash(&Password::new_secret(password.clone()).unwrap()).unwrap();
+        let hash = maskportal::services::passwords::hash(
+            &Password::new_secret(password.clone()).unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
         let membership = match site_code {
             Some(code) => Membership::Clerk(SiteCode::parse(code).unwrap()),
             None => Membership::Admin,

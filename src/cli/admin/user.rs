@@ -52,7 +52,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 (Role::Admin, Some(_)) => bail!("an admin belongs to no site: drop --site"),
             };
             let password = Password::new_secret(read_password(opts.password_stdin)?)?;
-            let hash = passwords::hash(&password)?;
+            let hash = passwords::hash(&password, &config.sessions.hashing)?;
             let (mut conn, _) = crate::cli::connect(&config)?;
             let user = users::create(&mut conn, &clock, &opts.username, &membership, &hash)?;
             println!("created {} {}", user.role, user.username);
