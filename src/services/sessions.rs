@@ -153,6 +153,7 @@ impl Sessions {
     pub async fn sign_in(&self, attempt: SignIn) -> Result<SignedIn, ServiceError> {
         let now = self.clock.now();
         let ip_key = ThrottleKey::Ip(attempt.client_ip);
+        let client_ip = attempt.client_ip;
         let name_key = ThrottleKey::Username(match &attempt.username {
             Ok(name) => name.as_str().to_owned(),
             Err(raw) => raw.to_lowercase(),
@@ -183,7 +184,7 @@ impl Sessions {
 
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         if !self.verifier.verify(attempt.password, stored).await {
-            return Err(self.record_failure(user, name_key, ip_key, now).await);
+            return Err(self.record_failure(user, name_key, client_ip, now).await);
         }
         let Some(user) = user else { return Err(AuthError::InvalidCredentials.into()) };
         if user.disabled {
@@ -223,43 +224,49 @@ impl Sessions {
         Ok(SignedIn { token, session_id, expires_at, site: site.site })
     }
 
+    /// Counts a failed sign-in against the account (in the database) or the unknown username
+    /// (in memory), and against the client address; every lock that results is audited.
     async fn record_failure(
         &self,
         user: Option<UserRow>,
         name_key: ThrottleKey,
-        ip_key: ThrottleKey,
+        client_ip: IpAddr,
         now: DateTime<Utc>,
     ) -> ServiceError {
-        let max = self.settings.max_failed_logins;
-        if let Some(until) = self.throttle.fail(ip_key, self.settings.max_failed_logins_per_ip, now) {
-            tracing::warn!(%until, "sign-ins from one address locked");
-        }
-        let Some(user) = user else {
-            self.throttle.fail(name_key, max, now);
-            return AuthError::InvalidCredentials.into();
+        let max = i32::try_from(self.settings.max_failed_logins).unwrap_or(i32::MAX);
+        let address_locked =
+            self.throttle.fail(ThrottleKey::Ip(client_ip), self.settings.max_failed_logins_per_ip, now);
+        let unknown_locked = match user {
+            None => self.throttle.fail(name_key, self.settings.max_failed_logins, now),
+            Some(_) => None,
         };
         let lock_until = now + Duration::from_std(self.settings.lockout).unwrap_or(Duration::minutes(15));
+        let at = now.naive_utc();
         let recorded = db::run(&self.pool, move |conn| {
             write_transaction(conn, |conn| {
-                let count = session_rows::record_failed_login(
-                    conn,
-                    user.id,
-                    i32::try_from(max).unwrap_or(i32::MAX),
-                    lock_until.naive_utc(),
-                )?;
-                let locked = count >= i32::try_from(max).unwrap_or(i32::MAX);
-                let action = if locked { "account_locked" } else { "sign_in_failed" };
-                audit::record(
-                    conn,
-                    &AuditEntry {
-                        at: now.naive_utc(),
-                        action,
-                        actor_user_id: Some(user.id),
-                        site_id: user.site_id,
-                        session_id: None,
-                        detail: serde_json::json!({ "failed_logins": count }),
-                    },
-                )?;
+                let entry = |action, actor_user_id, site_id, detail| AuditEntry {
+                    at,
+                    action,
+                    actor_user_id,
+                    site_id,
+                    session_id: None,
+                    detail,
+                };
+                if let Some(user) = &user {
+                    let count =
+                        session_rows::record_failed_login(conn, user.id, max, lock_until.naive_utc())?;
+                    let action = if count >= max { "account_locked" } else { "sign_in_failed" };
+                    let detail = serde_json::json!({ "failed_logins": count });
+                    audit::record(conn, &entry(action, Some(user.id), user.site_id, detail))?;
+                }
+                if let Some(until) = unknown_locked {
+                    let detail = serde_json::json!({ "account": "unknown", "until": until });
+                    audit::record(conn, &entry("account_locked", None, None, detail))?;
+                }
+                if let Some(until) = address_locked {
+                    let detail = serde_json::json!({ "address": client_ip, "until": until });
+                    audit::record(conn, &entry("address_locked", None, None, detail))?;
+                }
                 Ok::<_, ServiceError>(())
             })
         })

@@ -277,3 +277,25 @@ async fn malformed_sign_ins_are_400_415_or_413_never_500() {
     let form = app.post_raw("/portal/v1/sessions", "text/plain", "username=a").await;
     assert_eq!(error_of(form, 415)["code"], "unsupported_media_type");
 }
+
+#[tokio::test]
+async fn one_address_guessing_many_usernames_is_locked_out_and_audited() {
+    let settings = [("MASKPORTAL_MAX_FAILED_LOGINS_PER_IP", "3")];
+    let app = TestApp::spawn_with(
+        crate::helpers::TestDatabase::sqlite(),
+        maskportal::domain::clock::Clock::system(),
+        &settings,
+    )
+    .await;
+    let mut clerk = app.seed_clerk("11817488", 1);
+    let real_password = std::mem::replace(&mut clerk.password, "guess".into());
+    for name in ["alpha", "bravo", "charlie"] {
+        clerk.username = name.into();
+        error_of(app.sign_in(&clerk, "d", false).await, 401);
+    }
+    clerk.username = "clerk11817488".into();
+    clerk.password = real_password;
+    assert_eq!(error_of(app.sign_in(&clerk, "d", false).await, 429)["code"], "account_locked");
+    let actions = maskportal::db::audit::actions(&mut app.db.connect()).unwrap();
+    assert!(actions.iter().any(|a| a == "address_locked"), "{actions:?}");
+}
