@@ -5,6 +5,7 @@ use maskportal::cli::Cli;
 use maskportal::config::Config;
 
 fn main() -> std::process::ExitCode {
+    return_large_blocks_to_the_os();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -19,5 +20,17 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc raises its mmap threshold after a large block is freed, so later large blocks come
+/// from a thread's heap and stay there: every blocking thread that once verified a password
+/// kept argon2's 19 MiB (175 MB resident after 21 sign-ins). With a fixed threshold, blocks of
+/// 4 MiB and more are always mapped, and unmapped when freed; smaller ones are unaffected.
+fn return_large_blocks_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts the allocator's tuning; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
