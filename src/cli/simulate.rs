@@ -46,11 +46,10 @@ use crate::services::{api_keys, passwords, sites, users};
 
 use self::people::People;
 use self::progress::Progress;
-use self::report::Report;
 use self::stats::SharedSamples;
 use self::truth::Truth;
 
-pub use self::report::Report as SimulationReport;
+pub use self::report::{Report, HEADLINE};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Opts {
@@ -127,6 +126,8 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
         std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
         println!("figures written to {}", path.display());
     }
+    let problems = report.problems();
+    anyhow::ensure!(problems.is_empty(), "the simulation found problems: {}", problems.join("; "));
     Ok(())
 }
 
@@ -474,6 +475,12 @@ async fn drive(
     ctx.progress.phase("storesByGeo vs bare handler", offset, plan.compare_round * (2 * ROUNDS as u32));
     compare::geo_vs_bare(&ctx, opts, plan, config, &mut report).await?;
 
+    // Peak memory now: the service has served the morning, the flood and the throughput
+    // rounds; the next comparison opens a second connection pool a server would not have.
+    let (peak, now) = stats::memory_mb();
+    report.peak_rss_mb = peak;
+    report.rss_mb = now;
+
     let offset = offset + plan.compare_round * (2 * ROUNDS as u32);
     ctx.progress.phase("sales: HTTP vs service layer", offset, plan.compare_round * (2 * ROUNDS as u32));
     compare::sales_http_vs_direct(
@@ -492,9 +499,6 @@ async fn drive(
     report.server_errors = ctx.server_errors.load(Ordering::Relaxed);
     report.transport_errors = ctx.transport_errors.load(Ordering::Relaxed);
     report.integrity = audit(config, &clerks, &probe, ctx.acknowledged_sales.load(Ordering::Relaxed)).await?;
-    let (peak, now) = stats::memory_mb();
-    report.peak_rss_mb = peak;
-    report.rss_mb = now;
 
     ctx.progress.step("timing storesByGeo on boards of several sizes");
     let sizes = opts.board_sizes.clone();

@@ -8,4 +8,5 @@ mod counter;
 mod health;
 mod open_api;
 mod sessions;
+mod simulate;
 mod storage;

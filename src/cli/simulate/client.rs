@@ -40,7 +40,7 @@ impl Conn {
             io: None,
             request: Vec::with_capacity(512),
             line: String::with_capacity(128),
-            body: Vec::with_capacity(64 * 1024),
+            body: Vec::new(),
             last_used: Instant::now(),
         }
     }
@@ -78,7 +78,7 @@ impl Conn {
             if !reused {
                 let stream = TcpStream::connect(self.addr).await?;
                 stream.set_nodelay(true)?;
-                self.io = Some(BufReader::with_capacity(64 * 1024, stream));
+                self.io = Some(BufReader::with_capacity(16 * 1024, stream));
             }
             match self.exchange().await {
                 Ok(status) => break status,

@@ -258,7 +258,8 @@ pub async fn sales_http_vs_direct(
             ab.b.push(rate);
         }
     }
-    report.sales_failed = ctx.take_outcomes().values().sum::<u64>();
+    let outcomes = ctx.take_outcomes();
+    report.sales_failed = outcomes.iter().filter(|(name, _)| name.as_str() != "sold").map(|(_, n)| n).sum();
     report.sales = ab;
     report.sale_concurrency = chosen.len();
     Ok(())

@@ -12,6 +12,19 @@ use super::morning::Lag;
 use super::stats::Summary;
 use super::{Integrity, Opts, Seeded};
 
+/// The numeric figures every run must produce (the list).
+pub const HEADLINE: [&str; 9] = [
+    "counter_p99_ms_quiet",
+    "counter_p99_ms_flood",
+    "geo_rps",
+    "bare_rps",
+    "sales_rps_http",
+    "sales_rps_direct",
+    "publish_lag_ms_p99",
+    "stale_status_rate",
+    "peak_rss_mb",
+];
+
 /// Rates of two alternating sides of a comparison, one entry per round.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Ab {
@@ -222,6 +235,42 @@ impl Report {
         ];
         let value: Map<String, Value> = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+
+    /// What went wrong, as opposed to what was slow: lost or unaccounted writes, broken rules,
+    /// server errors, failed requests, or a figure without data. `simulate` exits non-zero
+    /// when there is any, so a short run in CI guards correctness without timing anything.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let i = &self.integrity;
+        if i.acknowledged_sales as i64 != i.recorded_sales {
+            problems.push(format!(
+                "{} sales acknowledged but {} recorded",
+                i.acknowledged_sales, i.recorded_sales
+            ));
+        }
+        if i.over_quota > 0 {
+            problems.push(format!("{} person-weeks over the quota", i.over_quota));
+        }
+        if i.stock_mismatches > 0 {
+            problems.push(format!("{} sites whose stock differs from their ledger", i.stock_mismatches));
+        }
+        if self.server_errors > 0 {
+            problems.push(format!("{} server errors (5xx)", self.server_errors));
+        }
+        if self.transport_errors > 0 {
+            problems.push(format!("{} requests failed in transport", self.transport_errors));
+        }
+        if self.sales_failed > 0 {
+            problems.push(format!("{} sales failed in the throughput comparison", self.sales_failed));
+        }
+        let json: Value = serde_json::from_str(&self.to_json()).unwrap_or(Value::Null);
+        for key in HEADLINE {
+            if !json[key].as_f64().is_some_and(f64::is_finite) {
+                problems.push(format!("no figure for {key}"));
+            }
+        }
+        problems
     }
 
     /// The table printed at the end of a run.
