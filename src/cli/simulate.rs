@@ -20,7 +20,7 @@ mod scratch;
 mod stats;
 mod truth;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -119,8 +119,10 @@ pub fn launch_morning() -> DateTime<Utc> {
     KST.with_ymd_and_hms(2020, 3, 11, 9, 0, 0).single().map_or_else(Utc::now, |t| t.with_timezone(&Utc))
 }
 
-pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
-    let report = simulate(&opts, config)?;
+/// `config` was parsed from the environment by `main`; the simulation parses the same
+/// variables again with its own database, so backend defaults (pool size) follow that database.
+pub fn run(opts: Opts, _config: Config) -> anyhow::Result<()> {
+    let report = simulate(&opts, &std::env::vars().collect())?;
     println!("{}", report.table());
     if let Some(path) = &opts.json {
         std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
@@ -131,9 +133,9 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the whole simulation and returns its figures. `base` supplies settings such as worker
-/// counts and pool size; the database, addresses and secrets are the simulation's own.
-pub fn simulate(opts: &Opts, base: Config) -> anyhow::Result<Report> {
+/// Runs the whole simulation and returns its figures. `vars` are `MASKPORTAL_*` settings such
+/// as worker counts; the database, addresses and secrets are the simulation's own.
+pub fn simulate(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Report> {
     anyhow::ensure!(opts.sites >= 10, "--sites must be at least 10");
     anyhow::ensure!(opts.seconds > 0.0 && opts.seconds.is_finite(), "--seconds must be positive");
     anyhow::ensure!(opts.clerks >= 1, "--clerks must be at least 1");
@@ -148,7 +150,7 @@ pub fn simulate(opts: &Opts, base: Config) -> anyhow::Result<Report> {
     let progress = Progress::new(plan.total());
 
     let scratch = scratch::Scratch::create(opts.database.as_deref())?;
-    let config = simulation_config(base, &scratch);
+    let config = simulation_config(vars, &scratch)?;
     let clock = Clock::starting_at(launch_morning());
 
     progress.step(&format!("seeding {} sites and {} clerks", opts.sites, opts.clerks.min(opts.sites / 2)));
@@ -226,14 +228,18 @@ pub fn warm_up(round: Duration) -> Duration {
 /// The service's settings for a simulation: its own database, free loopback ports, a dedicated
 /// open-API listener (the deployment the design calls for), and secrets in the scratch
 /// directory unless the environment supplies them.
-fn simulation_config(mut config: Config, scratch: &scratch::Scratch) -> Config {
-    let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
-    config.database_url = scratch.url.clone();
-    config.bind = loopback;
-    config.public.bind = Some(loopback);
-    config.secrets_dir = scratch.dir.path().to_path_buf();
-    config.clock_start = None;
-    config
+fn simulation_config(vars: &HashMap<String, String>, scratch: &scratch::Scratch) -> anyhow::Result<Config> {
+    let mut vars = vars.clone();
+    vars.remove("MASKPORTAL_CLOCK");
+    for (name, value) in [
+        ("DATABASE_URL", scratch.url_text.as_str()),
+        ("MASKPORTAL_BIND", "127.0.0.1:0"),
+        ("MASKPORTAL_PUBLIC_BIND", "127.0.0.1:0"),
+        ("MASKPORTAL_SECRETS_DIR", &scratch.dir.path().to_string_lossy()),
+    ] {
+        vars.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(Config::from_vars(&vars)?)
 }
 
 /// A clerk account made by the seeding, and once signed in, its session.

@@ -8,7 +8,8 @@ use crate::db::DatabaseUrl;
 
 /// The scratch database; dropping it removes it.
 pub struct Scratch {
-    pub url: DatabaseUrl,
+    /// The database, as `DATABASE_URL` takes it.
+    pub url_text: String,
     /// Holds the SQLite file and the development secrets.
     pub dir: tempfile::TempDir,
     /// The server's admin URL and the database made on it, to drop afterwards.
@@ -23,15 +24,17 @@ impl Scratch {
         let dir =
             tempfile::Builder::new().prefix("maskportal-sim-").tempdir().context("a temporary directory")?;
         let Some(raw) = server else {
-            let url = DatabaseUrl::Sqlite(dir.path().join("simulate.db"));
-            return Ok(Self { url, dir, postgres: None });
+            let path = dir.path().join("simulate.db");
+            let url_text = path.to_string_lossy().into_owned();
+            return Ok(Self { url_text, dir, postgres: None });
         };
         let url: DatabaseUrl = raw.parse().context("--database")?;
         let DatabaseUrl::Postgres(admin_url) = url else {
             // A SQLite path: use it, but never an existing file.
             let DatabaseUrl::Sqlite(path) = &url else { unreachable!() };
             anyhow::ensure!(!path.exists(), "{} exists: simulate only fills a new database", path.display());
-            return Ok(Self { url, dir, postgres: None });
+            let url_text = path.to_string_lossy().into_owned();
+            return Ok(Self { url_text, dir, postgres: None });
         };
         let name = format!("sim_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::establish(&admin_url).with_context(|| {
@@ -44,12 +47,12 @@ impl Scratch {
                     None => (admin_url.as_str(), String::new()),
                 };
                 let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-                let url = DatabaseUrl::Postgres(format!("{base}/{name}{query}"));
-                Ok(Self { url, dir, postgres: Some((admin_url, name)) })
+                let url_text = format!("{base}/{name}{query}");
+                Ok(Self { url_text, dir, postgres: Some((admin_url, name)) })
             }
             Err(error) => {
                 tracing::warn!(%error, "cannot create a scratch database; using the named one if it is empty");
-                Ok(Self { url: DatabaseUrl::Postgres(admin_url), dir, postgres: None })
+                Ok(Self { url_text: admin_url, dir, postgres: None })
             }
         }
     }
