@@ -61,7 +61,8 @@ impl Application {
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let workers = config.workers;
-        let (public_bind, public_workers) = (config.public.bind, config.public.workers);
+        let (public_bind, public_workers, public_nice) =
+            (config.public.bind, config.public.workers, config.public.nice);
         let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
         let events = StockEvents::default();
         tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
@@ -92,10 +93,13 @@ impl Application {
             Some(bind) => {
                 let listener = TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
                 let port = listener.local_addr()?.port();
-                Some((port, serve(state.clone(), http::public_routes, listener, public_workers)?))
+                Some((
+                    port,
+                    serve(state.clone(), http::public_routes, listener, public_workers, public_nice)?,
+                ))
             }
         };
-        let server = serve(state, http::routes, listener, workers)?;
+        let server = serve(state, http::routes, listener, workers, 0)?;
         Ok(Self { port, server, public, events })
     }
 
@@ -113,6 +117,13 @@ impl Application {
         self.public.as_ref().map(|(port, _)| *port)
     }
 
+    /// Handles that stop the listeners (an in-process run such as `simulate` ends with them).
+    pub fn handles(&self) -> Vec<actix_web::dev::ServerHandle> {
+        let mut handles = vec![self.server.handle()];
+        handles.extend(self.public.as_ref().map(|(_, server)| server.handle()));
+        handles
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         match self.public {
             None => self.server.await,
@@ -124,14 +135,20 @@ impl Application {
     }
 }
 
-/// An HTTP server over `routes`, on its own worker threads.
+/// An HTTP server over `routes`, on its own worker threads, which run at `nice` (0: as the
+/// process does) so that another listener's work can take precedence over theirs.
 fn serve(
     state: web::Data<AppState>,
     routes: fn(&mut web::ServiceConfig),
     listener: TcpListener,
     workers: usize,
+    nice: i32,
 ) -> std::io::Result<Server> {
     Ok(HttpServer::new(move || {
+        // The factory runs once on each worker thread as it starts.
+        if nice != 0 {
+            lower_this_threads_priority(nice);
+        }
         App::new()
             .app_data(state.clone())
             .wrap(middleware::from_fn(http::telemetry::observe))
@@ -141,6 +158,24 @@ fn serve(
     .workers(workers)
     .listen(listener)?
     .run())
+}
+
+/// Lowers the calling thread's scheduling priority by `nice` (Linux sets niceness per thread).
+/// Raising it needs privileges this service never asks for, so only positive values apply.
+fn lower_this_threads_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
+        let result = unsafe {
+            let tid = libc::gettid();
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice.clamp(0, 19))
+        };
+        if result != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot lower a worker's priority");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
 }
 
 /// Keeps the open API's key table current: a new key works, and a revoked one stops, within

@@ -111,6 +111,9 @@ pub struct PublicSettings {
     /// A second listener for the open API alone, with its own worker threads.
     pub bind: Option<SocketAddr>,
     pub workers: usize,
+    /// How much lower the dedicated listener's worker threads run than the counter's
+    /// (Linux niceness, 0–19), so that a read flood yields the CPU to counter writes.
+    pub nice: i32,
 }
 
 /// Sign-in and session limits.
@@ -194,6 +197,7 @@ struct FileConfig {
     board_poll_ms: Option<u64>,
     public_bind: Option<String>,
     public_workers: Option<usize>,
+    public_nice: Option<i32>,
 }
 
 impl Config {
@@ -312,6 +316,10 @@ impl Config {
                 })?),
             },
             workers: parse_var(vars, "MASKPORTAL_PUBLIC_WORKERS")?.or(file.public_workers).unwrap_or(1),
+            nice: match parse_var::<i32>(vars, "MASKPORTAL_PUBLIC_NICE")?.or(file.public_nice).unwrap_or(10) {
+                n @ 0..=19 => n,
+                n => return invalid("MASKPORTAL_PUBLIC_NICE", format!("{n} is not a niceness from 0 to 19")),
+            },
             board_poll: Duration::from_millis(
                 parse_var(vars, "MASKPORTAL_BOARD_POLL_MS")?.or(file.board_poll_ms).unwrap_or(500),
             ),

@@ -145,7 +145,7 @@ fn seed_directory(conn: &mut DbConnection, clock: &Clock, count: usize, seed: u6
     Ok(sites::register_all(conn, clock, &registrations)?)
 }
 
-fn registration(site: DirectorySite) -> anyhow::Result<SiteRegistration> {
+pub(super) fn registration(site: DirectorySite) -> anyhow::Result<SiteRegistration> {
     Ok(SiteRegistration {
         code: SiteCode::parse(&site.code)?,
         name: DisplayText::parse(&site.name)?,

@@ -64,3 +64,8 @@ pub fn subtract(
     .set((weekly_quota::bought.eq(weekly_quota::bought - quantity), weekly_quota::updated_at.eq(at)))
     .execute(conn)
 }
+
+/// How many person-weeks exceed `limit` (an audit: the conditional update should make it 0).
+pub fn over_limit(conn: &mut DbConnection, limit: i32) -> QueryResult<i64> {
+    weekly_quota::table.filter(weekly_quota::bought.gt(limit)).count().get_result(conn)
+}

@@ -92,3 +92,8 @@ pub fn list_between(
         .select((SaleRow::as_select(), Option::<VoidRow>::as_select()))
         .load(conn)
 }
+
+/// How many sales were ever recorded (audits compare it with the receipts handed out).
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    sales::table.count().get_result(conn)
+}

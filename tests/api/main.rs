@@ -12,4 +12,5 @@ mod open_api;
 mod operations;
 mod security;
 mod sessions;
+mod simulate;
 mod storage;

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::board::snapshot::{v1_time, Store};
+use crate::board::snapshot::{v1_time, Snapshot, Store};
 use crate::domain::address::AreaQuery;
 use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
@@ -154,10 +154,16 @@ pub async fn stores_by_geo(
     if radius.is_nan() || radius < 0.0 {
         return Err(ApiError::invalid("m", "invalid_query", "m must be a distance in metres, 0 or more"));
     }
-    let board = state.board.snapshot();
-    let near = board.near(lat, lng, radius.min(MAX_RADIUS_M));
+    let body = stores_by_geo_body(&state.board.snapshot(), lat, lng, radius.min(MAX_RADIUS_M));
+    Ok(json_reply(&req, body, state.public_max_age))
+}
+
+/// The `storesByGeo` body: stores within `radius_m` metres of a point, nearest first. This is
+/// the handler's work once the query is parsed (`simulate` times it on boards of several sizes).
+pub fn stores_by_geo_body(board: &Snapshot, lat: f64, lng: f64, radius_m: f64) -> String {
+    let near = board.near(lat, lng, radius_m);
     let stores: Vec<&Arc<Store>> = near.iter().map(|(s, _)| *s).collect();
-    Ok(json_reply(&req, stores_body("", &stores), state.public_max_age))
+    stores_body("", &stores)
 }
 
 /// `GET storesByAddr/json?address`: stores in a 시/군/구, or in one of its 읍/면/동.
