@@ -20,20 +20,6 @@ fn rounds() -> usize {
     std::env::var("MASKPORTAL_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3)
 }
 
-async fn sign_in(client: &reqwest::Client, address: &str, code: &str) -> String {
-    let body = json!({ "username": format!("clerk{code}"), "password": "crash test password", "device_id": "terminal" });
-    let reply: Value = client
-        .post(format!("{address}/portal/v1/sessions"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    reply["token"].as_str().expect("signed in").to_owned()
-}
-
 /// A sale request and what became of it.
 #[derive(Clone)]
 struct Attempt {
@@ -61,7 +47,7 @@ on_both_backends! {
             let server = ServedBinary::start(&db, &[]).await;
             let mut tokens = Vec::new();
             for code in SITES {
-                tokens.push(sign_in(&client, &server.address, code).await);
+                tokens.push(server.sign_in(&client, &format!("clerk{code}"), "crash test password", "terminal").await);
             }
             if round == 0 {
                 for token in &tokens {
@@ -111,7 +97,7 @@ on_both_backends! {
         let server = ServedBinary::start(&db, &[]).await;
         let mut tokens = Vec::new();
         for code in SITES {
-            tokens.push(sign_in(&client, &server.address, code).await);
+            tokens.push(server.sign_in(&client, &format!("clerk{code}"), "crash test password", "terminal").await);
         }
         for attempt in attempts.iter_mut().filter(|a| a.acknowledged.is_none()) {
             let reply = client.post(format!("{}/portal/v1/sales", server.address)).bearer_auth(&tokens[attempt.token_site]).json(&attempt.body).send().await.unwrap();

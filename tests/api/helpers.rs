@@ -537,6 +537,27 @@ impl ServedBinary {
         Self { child, address, logs }
     }
 
+    /// Signs a clerk in on `device` and returns the token.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+        device: &str,
+    ) -> String {
+        let body = serde_json::json!({ "username": username, "password": password, "device_id": device });
+        let reply: serde_json::Value = client
+            .post(format!("{}/portal/v1/sessions", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON reply");
+        reply["token"].as_str().expect("signed in").to_owned()
+    }
+
     /// Sends `signal` (e.g. `TERM`, `KILL`) and waits for the exit; returns it with the logs.
     pub async fn stop(self, signal: &str) -> (std::process::ExitStatus, String) {
         let Self { mut child, logs, .. } = self;

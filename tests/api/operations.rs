@@ -51,16 +51,7 @@ async fn logs_never_hold_an_id_number_a_password_or_a_token_and_sigterm_stops_gr
     let served = ServedBinary::start(&db, &[("RUST_LOG", "debug"), ("MASKPORTAL_LOG_FORMAT", "json")]).await;
     let client = reqwest::Client::new();
 
-    let signed_in: serde_json::Value = client
-        .post(format!("{}/portal/v1/sessions", served.address))
-        .json(&json!({ "username": "kim", "password": password, "device_id": "d1" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = signed_in["token"].as_str().unwrap().to_owned();
+    let token = served.sign_in(&client, "kim", password, "d1").await;
     let post = |path: &str, body: serde_json::Value| {
         client.post(format!("{}{path}", served.address)).bearer_auth(&token).json(&body).send()
     };
