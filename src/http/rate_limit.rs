@@ -155,6 +155,10 @@ fn presented_key(req: &ServiceRequest) -> Option<String> {
 }
 
 fn url_query_value(query: &str, name: &str) -> Option<String> {
+    // Most map-app reads carry no key: skip decoding their query here (the handler decodes it).
+    if !query.contains(name) {
+        return None;
+    }
     web::Query::<HashMap<String, String>>::from_query(query).ok()?.get(name).map(|v| v.trim().to_owned())
 }
 

@@ -83,42 +83,44 @@ impl Counter {
 
     /// Halts or resumes sales; a halted site shows `break` to the public.
     pub async fn set_sales_halted(&self, actor: &Actor, halted: bool) -> Result<StockView, ServiceError> {
-        let at = self.clock.now().naive_utc();
+        let now = self.clock.now();
         let writer = actor.clone();
-        let row = db::run(&self.pool, move |conn| {
+        let view = db::run(&self.pool, move |conn| {
             write_transaction(conn, |conn| {
+                let at = now.naive_utc();
                 let row = stock_rows::set_halted(conn, writer.site_id, halted, at)?;
                 let action = if halted { "sales_halted" } else { "sales_resumed" };
                 record_change(conn, &writer, at, action, json!({}))?;
-                Ok::<_, ServiceError>(row)
+                view_of(conn, row, now)
             })
         })
         .await?;
         self.events.publish(actor.site_id);
-        self.view_of(row).await
+        Ok(view)
     }
 
+    /// The site's stock and today's sales, read on one connection.
     pub async fn stock(&self, site_id: i64) -> Result<StockView, ServiceError> {
-        let row =
-            db::run(&self.pool, move |conn| Ok::<_, ServiceError>(stock_rows::find(conn, site_id)?)).await?;
-        self.view_of(row).await
+        let now = self.clock.now();
+        db::run(&self.pool, move |conn| {
+            let row = stock_rows::find(conn, site_id)?;
+            view_of(conn, row, now)
+        })
+        .await
     }
+}
 
-    async fn view_of(&self, row: StockRow) -> Result<StockView, ServiceError> {
-        let (from, to) = kst_day_bounds(kst_date(self.clock.now()));
-        let site_id = row.site_id;
-        let sold_today = db::run(&self.pool, move |conn| {
-            Ok::<_, ServiceError>(stock_rows::sold_between(conn, site_id, from.naive_utc(), to.naive_utc())?)
-        })
-        .await?;
-        Ok(StockView {
-            on_hand: row.on_hand,
-            stock_at: row.stock_at.map(|t| t.and_utc()),
-            remain_stat: RemainStat::of(row.on_hand, row.sales_halted),
-            sales_halted: row.sales_halted,
-            sold_today,
-        })
-    }
+/// What the clerk sees of a stock row: its public status and what was sold today (KST).
+fn view_of(conn: &mut DbConnection, row: StockRow, now: DateTime<Utc>) -> Result<StockView, ServiceError> {
+    let (from, to) = kst_day_bounds(kst_date(now));
+    let sold_today = stock_rows::sold_between(conn, row.site_id, from.naive_utc(), to.naive_utc())?;
+    Ok(StockView {
+        on_hand: row.on_hand,
+        stock_at: row.stock_at.map(|t| t.and_utc()),
+        remain_stat: RemainStat::of(row.on_hand, row.sales_halted),
+        sales_halted: row.sales_halted,
+        sold_today,
+    })
 }
 
 /// A ledger entry made by `actor` now; callers fill in what differs.

@@ -12,6 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 
 use crate::app::AppState;
+use crate::board::snapshot::Snapshot;
 use crate::board::{Board, FeedEntry};
 use crate::http::error::ApiError;
 
@@ -83,7 +84,7 @@ impl Sse {
                 Ok(Ok(entry)) if entry.seq <= self.last_sent => continue,
                 Ok(Ok(entry)) => {
                     self.last_sent = entry.seq;
-                    if let Some(event) = event(&self.board, entry.site_id, entry.seq) {
+                    if let Some(event) = event(&self.board.snapshot(), entry.site_id, entry.seq) {
                         return Some(Bytes::from(event));
                     }
                 }
@@ -105,18 +106,18 @@ fn backlog(board: &Board, since: i64) -> (Vec<String>, i64) {
                 last_change.into_iter().map(|(site, seq)| (seq, site)).collect();
             latest.sort_unstable();
             let last = latest.last().map_or(since, |&(seq, _)| seq);
-            (latest.into_iter().filter_map(|(seq, site)| event(board, site, seq)).collect(), last)
+            let snapshot = board.snapshot();
+            (latest.into_iter().filter_map(|(seq, site)| event(&snapshot, site, seq)).collect(), last)
         }
         None => {
             let cursor = board.cursor();
             let snapshot = board.snapshot();
-            (snapshot.stores().iter().filter_map(|s| event(board, s.site_id, cursor)).collect(), cursor)
+            (snapshot.stores().iter().filter_map(|s| event(&snapshot, s.site_id, cursor)).collect(), cursor)
         }
     }
 }
 
-fn event(board: &Board, site_id: i64, seq: i64) -> Option<String> {
-    let snapshot = board.snapshot();
+fn event(snapshot: &Snapshot, site_id: i64, seq: i64) -> Option<String> {
     let store = snapshot.by_site(site_id)?;
     let data = serde_json::to_string(&StoreV2::of(store)).ok()?;
     Some(format!("id: {seq}\nevent: store\ndata: {data}\n\n"))
