@@ -197,6 +197,9 @@ on_both_backends! {
         assert_eq!(error_of(app.get("/v2/stores?lat=37.5&lng=127.03&m=5001").await, 400)["field"], "m");
         assert_eq!(codes(&app.get("/v2/stores?limit=2").await.body["stores"]), ["11110001", "11110002"], "code order");
         assert_eq!(error_of(app.get("/v2/stores?lat=37.5").await, 400)["field"], "lng");
+        assert_eq!(error_of(app.get("/v2/changes?since=&limit=2").await, 400)["field"], "since");
+        let both = app.get("/v2/stores?address=%EC%84%9C%EC%9A%B8+%EA%B0%95%EB%82%A8%EA%B5%AC&lat=99&lng=127").await;
+        assert_eq!(error_of(both, 400)["field"], "lat", "an out-of-range point is refused even beside an address");
         let by_code = app.get("/v2/stores/11110001").await;
         assert_eq!(by_code.body["code"], "11110001");
         assert_eq!(error_of(app.get("/v2/stores/99999999").await, 404)["code"], "not_found");

@@ -27,6 +27,7 @@ pub async fn stream(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
+    super::v2::reject_empty(&params)?;
     let header_id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::trim);
     let resume_from = match header_id.filter(|v| !v.is_empty()) {
         Some(raw) => Some(raw.parse::<i64>().map_err(|_| {

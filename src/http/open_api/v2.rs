@@ -75,37 +75,48 @@ pub async fn stores(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
+    reject_empty(&params)?;
     let limit = limit(&params)?;
     let radius: f64 = number(&params, "m")?.unwrap_or(1000.0);
     if !(0.0..=MAX_RADIUS_M).contains(&radius) {
         return Err(ApiError::invalid("m", "invalid_query", format!("m must be 0 to {MAX_RADIUS_M} metres")));
     }
+    let point = if params.contains_key("lat") || params.contains_key("lng") {
+        Some((coordinate(&params, "lat", GeoPoint::LAT)?, coordinate(&params, "lng", GeoPoint::LNG)?))
+    } else {
+        None
+    };
     let board = state.board.snapshot();
-    let stores: Vec<StoreV2> = if let Some(address) = params.get("address") {
-        let query = AreaQuery::parse(address)
-            .map_err(|e| ApiError::invalid("address", "invalid_query", e.to_string()))?;
-        board.in_area(&query).into_iter().take(limit).map(|s| StoreV2::of(s)).collect()
-    } else if params.contains_key("lat") || params.contains_key("lng") {
-        let lat = coordinate(&params, "lat", GeoPoint::LAT)?;
-        let lng = coordinate(&params, "lng", GeoPoint::LNG)?;
-        let radius: f64 = number(&params, "m")?.unwrap_or(1000.0);
-        if !(0.0..=MAX_RADIUS_M).contains(&radius) {
+    let stores: Vec<StoreV2> = match (params.get("address"), point) {
+        (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
-                "m",
+                "address",
                 "invalid_query",
-                format!("m must be 0 to {MAX_RADIUS_M} metres"),
-            ));
+                "give a point (lat, lng) or an address, not both",
+            ))
         }
-        board
+        (Some(address), None) => {
+            let query = AreaQuery::parse(address)
+                .map_err(|e| ApiError::invalid("address", "invalid_query", e.to_string()))?;
+            board.in_area(&query).into_iter().take(limit).map(|s| StoreV2::of(s)).collect()
+        }
+        (None, Some((lat, lng))) => board
             .near(lat, lng, radius)
             .into_iter()
             .take(limit)
             .map(|(s, distance)| StoreV2 { distance_m: Some(distance.round() as u32), ..StoreV2::of(s) })
-            .collect()
-    } else {
-        board.stores().iter().take(limit).map(|s| StoreV2::of(s)).collect()
+            .collect(),
+        (None, None) => board.stores().iter().take(limit).map(|s| StoreV2::of(s)).collect(),
     };
     Ok(json_reply(&req, to_json(&StoreList { count: stores.len(), stores }), state.public_max_age))
+}
+
+/// v2 is strict: a parameter sent empty is an error, not an absence (v1 keeps 2020's tolerance).
+pub(super) fn reject_empty(params: &Params) -> Result<(), ApiError> {
+    match params.iter().find(|(_, value)| value.trim().is_empty()) {
+        Some((name, _)) => Err(ApiError::invalid(name.as_str(), "invalid_query", format!("{name} is empty"))),
+        None => Ok(()),
+    }
 }
 
 /// `GET /v2/stores/{code}`.
@@ -133,6 +144,7 @@ pub async fn changes(
     req: HttpRequest,
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
+    reject_empty(&params)?;
     let since = integer(&params, "since")?.unwrap_or(0);
     let limit = limit(&params)?;
     let changes = state.board.changes_since(since, limit);
