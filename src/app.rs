@@ -1,38 +1,30 @@
-//! Wiring: configuration, secrets, policy and pool become a running HTTP server.
+//! Wiring: configuration, secrets, policy and pool become a running HTTP server. Nothing in
+//! the library imports this module; the CLI starts it.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::{middleware, web, App, HttpServer};
+use actix_web::web;
 use anyhow::Context;
 
 use crate::board::{Board, Publisher};
 use crate::config::Config;
-use crate::db::{self, Backend, Pool};
+use crate::db::{self, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::http;
+use crate::http::client_address::TrustedProxies;
+use crate::http::docs::AllowedMethods;
 use crate::http::rate_limit::RateLimits;
+use crate::http::server::{serve, Workers};
+use crate::http::state::AppState;
 use crate::secrets::Secrets;
+use crate::services::api_keys;
 use crate::services::counter::Counter;
+use crate::services::operations::Operations;
 use crate::services::publishing::StockEvents;
 use crate::services::sessions::Sessions;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub clock: Clock,
-    pub backend: Backend,
-    pub policy: Arc<Policy>,
-    pub secrets: Secrets,
-    pub sessions: Sessions,
-    pub counter: Counter,
-    pub board: Arc<Board>,
-    pub rate_limits: RateLimits,
-    pub public_max_age: u32,
-    pub config: Arc<Config>,
-}
 
 /// A built server, bound to its port and ready to run.
 pub struct Application {
@@ -54,52 +46,43 @@ impl Application {
 
         let board = Arc::new(Board::default());
         let publisher = Publisher::load(board.clone(), pool.clone(), clock.clone()).await?;
-        let rate_limits = RateLimits::new(config.public.rate, config.public.trusted_proxies.clone());
-        rate_limits.refresh_keys(&pool).await?;
+        let rate_limits = RateLimits::new(config.public.rate);
+        rate_limits.set_keys(api_keys::live_limits(&pool).await?);
+        let events = StockEvents::default();
+        tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
 
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
-        let workers = config.workers;
-        let (public_bind, public_workers, public_nice) =
-            (config.public.bind, config.public.workers, config.public.nice);
-        let sessions = Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt);
-        let events = StockEvents::default();
-        tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
-        let counter = Counter::new(
-            pool.clone(),
-            clock.clone(),
-            policy.clone(),
-            secrets.id_key.clone(),
-            config.void_window,
-            events.clone(),
-        );
         let state = web::Data::new(AppState {
-            sessions,
-            counter,
+            sessions: Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt),
+            counter: Counter::new(
+                pool.clone(),
+                clock.clone(),
+                policy,
+                secrets.id_key,
+                config.void_window,
+                events.clone(),
+            ),
+            operations: Operations::new(pool.clone(), clock.clone(), config.database_url.backend()),
             board,
             rate_limits,
+            trusted_proxies: TrustedProxies::new(config.public.trusted_proxies.clone()),
+            allowed_methods: AllowedMethods::from_contract().context("the embedded openapi.yaml")?,
             public_max_age: config.public.max_age,
-            pool,
             clock,
-            backend: config.database_url.backend(),
-            policy,
-            secrets,
-            config: Arc::new(config),
         });
-        tokio::spawn(refresh_keys(state.clone()));
-        let public = match public_bind {
+        tokio::spawn(refresh_keys(state.clone(), pool));
+        let public = match config.public.bind {
             None => None,
             Some(bind) => {
                 let listener = TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
                 let port = listener.local_addr()?.port();
-                Some((
-                    port,
-                    serve(state.clone(), http::public_routes, listener, public_workers, public_nice)?,
-                ))
+                let workers = Workers { count: config.public.workers, nice: config.public.nice };
+                Some((port, serve(state.clone(), http::public_routes, listener, workers)?))
             }
         };
-        let server = serve(state, http::routes, listener, workers, 0)?;
+        let server = serve(state, http::routes, listener, Workers { count: config.workers, nice: 0 })?;
         Ok(Self { port, server, public, events })
     }
 
@@ -135,57 +118,15 @@ impl Application {
     }
 }
 
-/// An HTTP server over `routes`, on its own worker threads, which run at `nice` (0: as the
-/// process does) so that another listener's work can take precedence over theirs.
-fn serve(
-    state: web::Data<AppState>,
-    routes: fn(&mut web::ServiceConfig),
-    listener: TcpListener,
-    workers: usize,
-    nice: i32,
-) -> std::io::Result<Server> {
-    Ok(HttpServer::new(move || {
-        // The factory runs once on each worker thread as it starts.
-        if nice != 0 {
-            lower_this_threads_priority(nice);
-        }
-        App::new()
-            .app_data(state.clone())
-            .wrap(middleware::from_fn(http::telemetry::observe))
-            .wrap(middleware::NormalizePath::trim())
-            .configure(routes)
-    })
-    .workers(workers)
-    .listen(listener)?
-    .run())
-}
-
-/// Lowers the calling thread's scheduling priority by `nice` (Linux sets niceness per thread).
-/// Raising it needs privileges this service never asks for, so only positive values apply.
-fn lower_this_threads_priority(nice: i32) {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
-        let result = unsafe {
-            let tid = libc::gettid();
-            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice.clamp(0, 19))
-        };
-        if result != 0 {
-            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot lower a worker's priority");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = nice;
-}
-
 /// Keeps the open API's key table current: a new key works, and a revoked one stops, within
 /// seconds, without a public read touching the database.
-async fn refresh_keys(state: web::Data<AppState>) {
+async fn refresh_keys(state: web::Data<AppState>, pool: Pool) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(2));
     loop {
         every.tick().await;
-        if let Err(error) = state.rate_limits.refresh_keys(&state.pool).await {
-            tracing::warn!(%error, "could not refresh API keys");
+        match api_keys::live_limits(&pool).await {
+            Ok(live) => state.rate_limits.set_keys(live),
+            Err(error) => tracing::warn!(%error, "could not refresh API keys"),
         }
     }
 }

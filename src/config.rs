@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +12,9 @@ use std::num::NonZeroU32;
 
 use ipnet::IpNet;
 
+use crate::db::connection::DatabaseUrlError;
 use crate::db::DatabaseUrl;
+use crate::domain::void_window::VoidWindow;
 
 /// `development` generates missing secrets and allows a shifted clock; `production` refuses both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -20,29 +22,6 @@ use crate::db::DatabaseUrl;
 pub enum Environment {
     Development,
     Production,
-}
-
-/// How long after a sale it may still be voided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VoidWindow {
-    /// Until midnight KST of the day of the sale.
-    SameDay,
-    Hours(u32),
-}
-
-impl std::str::FromStr for VoidWindow {
-    type Err = String;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw {
-            "same_day" => Ok(Self::SameDay),
-            hours => hours
-                .strip_suffix('h')
-                .and_then(|h| h.parse().ok())
-                .map(Self::Hours)
-                .ok_or_else(|| format!("`{raw}` is neither same_day nor a number of hours like 24h")),
-        }
-    }
 }
 
 /// Everything the service needs to start, parsed once.
@@ -157,47 +136,118 @@ impl std::fmt::Debug for SecretSource {
     }
 }
 
+/// Where a setting's value came from, so that an error says where to mend it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Variable(&'static str),
+    File { path: PathBuf, key: String },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Variable(name) => write!(f, "{name} (environment)"),
+            Self::File { path, key } => write!(f, "`{key}` in {}", path.display()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
     File { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {source}")]
     Toml { path: PathBuf, source: Box<toml::de::Error> },
-    #[error("{key}: {message}")]
-    Invalid { key: &'static str, message: String },
+    #[error("config file {path}: unknown setting `{key}`")]
+    UnknownKey { path: PathBuf, key: String },
+    /// `key` names the setting by its variable, wherever the value came from.
+    #[error("{origin}: {message}")]
+    Invalid { key: &'static str, origin: Origin, message: String },
 }
 
-/// The optional file, every key optional; environment variables win over it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    env: Option<Environment>,
-    database_url: Option<String>,
-    bind: Option<String>,
-    clock: Option<String>,
-    secrets_dir: Option<PathBuf>,
-    jwt_secret_file: Option<PathBuf>,
-    id_key_file: Option<PathBuf>,
-    policy: Option<PathBuf>,
-    db_pool_size: Option<u32>,
-    workers: Option<usize>,
-    session_hours: Option<u64>,
-    idle_minutes: Option<u64>,
-    max_failed_logins: Option<u32>,
-    max_failed_logins_per_ip: Option<u32>,
-    argon2_memory_kib: Option<u32>,
-    argon2_iterations: Option<u32>,
-    argon2_parallelism: Option<u32>,
-    lockout_minutes: Option<u64>,
-    void_window: Option<String>,
-    public_rps: Option<NonZeroU32>,
-    public_burst: Option<NonZeroU32>,
-    public_max_age: Option<u32>,
-    trusted_proxies: Option<Vec<String>>,
-    board_poll_ms: Option<u64>,
-    public_bind: Option<String>,
-    public_workers: Option<usize>,
-    public_nice: Option<i32>,
+/// Settings read from the environment over the optional file. Each setting is named once, by
+/// its variable; its file key is derived (`MASKPORTAL_IDLE_MINUTES` → `idle_minutes`).
+struct Layers<'a> {
+    vars: &'a HashMap<String, String>,
+    file: toml::Table,
+    path: PathBuf,
+    /// File keys some setting has looked for: any other key in the file is a typo.
+    known: std::cell::RefCell<Vec<String>>,
+}
+
+impl<'a> Layers<'a> {
+    fn load(vars: &'a HashMap<String, String>) -> Result<Self, ConfigError> {
+        let explicit = vars.get("MASKPORTAL_CONFIG").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("maskportal.toml"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            // Only the default location is optional; a named file must exist.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => String::new(),
+            Err(source) => return Err(ConfigError::File { path, source }),
+        };
+        let file = toml::from_str(&text)
+            .map_err(|source| ConfigError::Toml { path: path.clone(), source: Box::new(source) })?;
+        Ok(Self { vars, file, path, known: Default::default() })
+    }
+
+    /// The file key of a variable: its name without `MASKPORTAL_`, in lower case.
+    fn file_key(var: &str) -> String {
+        var.strip_prefix("MASKPORTAL_").unwrap_or(var).to_ascii_lowercase()
+    }
+
+    /// The raw text of a setting, from the environment or else the file (a list in the file
+    /// reads as its items joined by commas, as the variable would write it).
+    fn raw(&self, var: &'static str) -> Option<(String, Origin)> {
+        let key = Self::file_key(var);
+        self.known.borrow_mut().push(key.clone());
+        if let Some(value) = self.variable_only(var) {
+            return Some((value.trim().to_owned(), Origin::Variable(var)));
+        }
+        let text = match self.file.get(&key)? {
+            toml::Value::String(text) => text.clone(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| item.as_str().map_or_else(|| item.to_string(), str::to_owned))
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        };
+        Some((text, Origin::File { path: self.path.clone(), key }))
+    }
+
+    /// A variable the file may not set (a secret's value belongs in a file of its own).
+    fn variable_only(&self, var: &'static str) -> Option<String> {
+        self.vars.get(var).filter(|v| !v.trim().is_empty()).cloned()
+    }
+
+    fn parse_with<T>(
+        &self,
+        var: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.raw(var) {
+            None => Ok(None),
+            Some((raw, origin)) => {
+                parse(&raw).map(Some).map_err(|message| ConfigError::Invalid { key: var, origin, message })
+            }
+        }
+    }
+
+    fn number<T: std::str::FromStr>(&self, var: &'static str) -> Result<Option<T>, ConfigError> {
+        self.parse_with(var, |raw| raw.parse().map_err(|_| format!("`{raw}` is not a valid number")))
+    }
+
+    fn path(&self, var: &'static str) -> Option<PathBuf> {
+        self.raw(var).map(|(raw, _)| PathBuf::from(raw))
+    }
+
+    fn refuse_unknown_keys(&self) -> Result<(), ConfigError> {
+        let known = self.known.borrow();
+        match self.file.keys().find(|key| !known.contains(key)) {
+            Some(key) => Err(ConfigError::UnknownKey { path: self.path.clone(), key: key.clone() }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Config {
@@ -209,152 +259,113 @@ impl Config {
     /// Loads from the given variables; separate from the process environment so tests can
     /// build a config without touching global state.
     pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| vars.get(name).filter(|v| !v.trim().is_empty()).cloned();
-        let file_path = var("MASKPORTAL_CONFIG").map(PathBuf::from);
-        let file = read_file_config(file_path.as_deref())?;
-
-        let environment = match var("MASKPORTAL_ENV") {
-            Some(raw) => match raw.as_str() {
-                "development" => Environment::Development,
-                "production" => Environment::Production,
-                _ => return invalid("MASKPORTAL_ENV", "must be development or production"),
-            },
-            None => file.env.unwrap_or(Environment::Development),
-        };
-
-        let database_url: DatabaseUrl = var("DATABASE_URL")
-            .or(file.database_url)
-            .unwrap_or_else(|| "maskportal.db".to_owned())
-            .parse()
-            .map_err(|e: crate::db::connection::DatabaseUrlError| ConfigError::Invalid {
-                key: "DATABASE_URL",
-                message: e.to_string(),
-            })?;
-
-        let bind = var("MASKPORTAL_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind = bind.parse().or_else(|_| {
-            invalid("MASKPORTAL_BIND", format!("`{bind}` is not an address like 127.0.0.1:8080"))
-        })?;
-
-        let clock_start = match var("MASKPORTAL_CLOCK").or(file.clock) {
-            None => None,
-            Some(_) if environment == Environment::Production => {
-                return invalid("MASKPORTAL_CLOCK", "a shifted clock is refused in production")
-            }
-            Some(raw) => Some(
-                DateTime::parse_from_rfc3339(&raw)
-                    .map_err(|_| ConfigError::Invalid {
-                        key: "MASKPORTAL_CLOCK",
-                        message: format!("`{raw}` is not an RFC 3339 instant like 2020-03-11T09:00:00+09:00"),
-                    })?
-                    .with_timezone(&Utc),
-            ),
-        };
-
-        let secrets_dir = var("MASKPORTAL_SECRETS_DIR")
-            .map(PathBuf::from)
-            .or(file.secrets_dir)
-            .unwrap_or_else(|| default_secrets_dir(&database_url));
-
-        let defaults = SessionSettings::default();
-        let minutes = |m: u64| Duration::from_secs(m * 60);
-        let sessions = SessionSettings {
-            token_lifetime: parse_var(vars, "MASKPORTAL_SESSION_HOURS")?
-                .or(file.session_hours)
-                .map_or(defaults.token_lifetime, |h| Duration::from_secs(h * 3600)),
-            idle_timeout: parse_var(vars, "MASKPORTAL_IDLE_MINUTES")?
-                .or(file.idle_minutes)
-                .map_or(defaults.idle_timeout, minutes),
-            max_failed_logins: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS")?
-                .or(file.max_failed_logins)
-                .unwrap_or(defaults.max_failed_logins),
-            max_failed_logins_per_ip: parse_var(vars, "MASKPORTAL_MAX_FAILED_LOGINS_PER_IP")?
-                .or(file.max_failed_logins_per_ip)
-                .unwrap_or(defaults.max_failed_logins_per_ip),
-            hashing: HashingCost {
-                memory_kib: parse_var(vars, "MASKPORTAL_ARGON2_MEMORY_KIB")?
-                    .or(file.argon2_memory_kib)
-                    .unwrap_or(defaults.hashing.memory_kib),
-                iterations: parse_var(vars, "MASKPORTAL_ARGON2_ITERATIONS")?
-                    .or(file.argon2_iterations)
-                    .unwrap_or(defaults.hashing.iterations),
-                parallelism: parse_var(vars, "MASKPORTAL_ARGON2_PARALLELISM")?
-                    .or(file.argon2_parallelism)
-                    .unwrap_or(defaults.hashing.parallelism),
-            },
-            lockout: parse_var(vars, "MASKPORTAL_LOCKOUT_MINUTES")?
-                .or(file.lockout_minutes)
-                .map_or(defaults.lockout, minutes),
-        };
-
-        let void_window = match var("MASKPORTAL_VOID_WINDOW").or(file.void_window) {
-            None => VoidWindow::SameDay,
-            Some(raw) => raw
-                .parse()
-                .map_err(|message| ConfigError::Invalid { key: "MASKPORTAL_VOID_WINDOW", message })?,
-        };
-
-        let trusted_proxies = match var("MASKPORTAL_TRUSTED_PROXIES") {
-            Some(list) => list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-            None => file.trusted_proxies.unwrap_or_default(),
-        };
-        let public = PublicSettings {
-            rate: Rate {
-                per_second: parse_var(vars, "MASKPORTAL_PUBLIC_RPS")?
-                    .or(file.public_rps)
-                    .unwrap_or(DEFAULT_PUBLIC_RATE.per_second),
-                burst: parse_var(vars, "MASKPORTAL_PUBLIC_BURST")?
-                    .or(file.public_burst)
-                    .unwrap_or(DEFAULT_PUBLIC_RATE.burst),
-            },
-            max_age: parse_var(vars, "MASKPORTAL_PUBLIC_MAX_AGE")?.or(file.public_max_age).unwrap_or(1),
-            trusted_proxies: trusted_proxies.iter().map(|raw| parse_proxy(raw)).collect::<Result<_, _>>()?,
-            bind: match var("MASKPORTAL_PUBLIC_BIND").or(file.public_bind) {
-                None => None,
-                Some(raw) => Some(raw.parse().or_else(|_| {
-                    invalid("MASKPORTAL_PUBLIC_BIND", format!("`{raw}` is not an address like 0.0.0.0:8081"))
-                })?),
-            },
-            workers: parse_var(vars, "MASKPORTAL_PUBLIC_WORKERS")?.or(file.public_workers).unwrap_or(1),
-            nice: match parse_var::<i32>(vars, "MASKPORTAL_PUBLIC_NICE")?.or(file.public_nice).unwrap_or(10) {
-                n @ 0..=19 => n,
-                n => return invalid("MASKPORTAL_PUBLIC_NICE", format!("{n} is not a niceness from 0 to 19")),
-            },
-            board_poll: Duration::from_millis(
-                parse_var(vars, "MASKPORTAL_BOARD_POLL_MS")?.or(file.board_poll_ms).unwrap_or(500),
-            ),
-        };
-
-        Ok(Self {
-            public,
-            void_window,
+        let layers = Layers::load(vars)?;
+        let environment = layers
+            .parse_with("MASKPORTAL_ENV", |raw| match raw {
+                "development" => Ok(Environment::Development),
+                "production" => Ok(Environment::Production),
+                _ => Err("must be development or production".to_owned()),
+            })?
+            .unwrap_or(Environment::Development);
+        let database_url: DatabaseUrl = layers
+            .parse_with("DATABASE_URL", |raw| raw.parse().map_err(|e: DatabaseUrlError| e.to_string()))?
+            .unwrap_or_else(|| DatabaseUrl::Sqlite(PathBuf::from("maskportal.db")));
+        let config = Self {
             environment,
-            bind,
-            clock_start,
-            secrets_dir,
+            bind: layers
+                .parse_with("MASKPORTAL_BIND", |raw| {
+                    raw.parse().map_err(|_| format!("`{raw}` is not an address like 127.0.0.1:8080"))
+                })?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            clock_start: layers.parse_with("MASKPORTAL_CLOCK", |raw| {
+                if environment == Environment::Production {
+                    return Err("a shifted clock is refused in production".to_owned());
+                }
+                DateTime::parse_from_rfc3339(raw)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| format!("`{raw}` is not an RFC 3339 instant like 2020-03-11T09:00:00+09:00"))
+            })?,
+            secrets_dir: layers
+                .path("MASKPORTAL_SECRETS_DIR")
+                .unwrap_or_else(|| default_secrets_dir(&database_url)),
             jwt_secret: SecretSource {
-                value: var("MASKPORTAL_JWT_SECRET"),
-                file: var("MASKPORTAL_JWT_SECRET_FILE").map(PathBuf::from).or(file.jwt_secret_file),
+                value: layers.variable_only("MASKPORTAL_JWT_SECRET"),
+                file: layers.path("MASKPORTAL_JWT_SECRET_FILE"),
             },
             id_key: SecretSource {
-                value: var("MASKPORTAL_ID_KEY"),
-                file: var("MASKPORTAL_ID_KEY_FILE").map(PathBuf::from).or(file.id_key_file),
+                value: layers.variable_only("MASKPORTAL_ID_KEY"),
+                file: layers.path("MASKPORTAL_ID_KEY_FILE"),
             },
-            policy_file: var("MASKPORTAL_POLICY").map(PathBuf::from).or(file.policy),
-            db_pool_size: parse_var(vars, "MASKPORTAL_DB_POOL_SIZE")?.or(file.db_pool_size).unwrap_or(
-                match database_url.backend() {
-                    // SQLite has one writer at a time; a few connections serve the readers.
-                    crate::db::Backend::Sqlite => 8,
-                    crate::db::Backend::Postgres => 16,
-                },
-            ),
-            workers: parse_var(vars, "MASKPORTAL_WORKERS")?
-                .or(file.workers)
+            policy_file: layers.path("MASKPORTAL_POLICY"),
+            db_pool_size: layers.number("MASKPORTAL_DB_POOL_SIZE")?.unwrap_or(match database_url.backend() {
+                // SQLite has one writer at a time; a few connections serve the readers.
+                crate::db::Backend::Sqlite => 8,
+                crate::db::Backend::Postgres => 16,
+            }),
+            workers: layers
+                .number("MASKPORTAL_WORKERS")?
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            sessions: session_settings(&layers)?,
+            void_window: layers
+                .parse_with("MASKPORTAL_VOID_WINDOW", str::parse)?
+                .unwrap_or(VoidWindow::SameDay),
+            public: public_settings(&layers)?,
             database_url,
-            sessions,
-        })
+        };
+        layers.refuse_unknown_keys()?;
+        Ok(config)
     }
+}
+
+fn session_settings(layers: &Layers<'_>) -> Result<SessionSettings, ConfigError> {
+    let defaults = SessionSettings::default();
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    Ok(SessionSettings {
+        token_lifetime: layers
+            .number("MASKPORTAL_SESSION_HOURS")?
+            .map_or(defaults.token_lifetime, |h: u64| Duration::from_secs(h * 3600)),
+        idle_timeout: layers.number("MASKPORTAL_IDLE_MINUTES")?.map_or(defaults.idle_timeout, minutes),
+        max_failed_logins: layers
+            .number("MASKPORTAL_MAX_FAILED_LOGINS")?
+            .unwrap_or(defaults.max_failed_logins),
+        max_failed_logins_per_ip: layers
+            .number("MASKPORTAL_MAX_FAILED_LOGINS_PER_IP")?
+            .unwrap_or(defaults.max_failed_logins_per_ip),
+        lockout: layers.number("MASKPORTAL_LOCKOUT_MINUTES")?.map_or(defaults.lockout, minutes),
+        hashing: HashingCost {
+            memory_kib: layers.number("MASKPORTAL_ARGON2_MEMORY_KIB")?.unwrap_or(defaults.hashing.memory_kib),
+            iterations: layers.number("MASKPORTAL_ARGON2_ITERATIONS")?.unwrap_or(defaults.hashing.iterations),
+            parallelism: layers
+                .number("MASKPORTAL_ARGON2_PARALLELISM")?
+                .unwrap_or(defaults.hashing.parallelism),
+        },
+    })
+}
+
+fn public_settings(layers: &Layers<'_>) -> Result<PublicSettings, ConfigError> {
+    Ok(PublicSettings {
+        rate: Rate {
+            per_second: layers.number("MASKPORTAL_PUBLIC_RPS")?.unwrap_or(DEFAULT_PUBLIC_RATE.per_second),
+            burst: layers.number("MASKPORTAL_PUBLIC_BURST")?.unwrap_or(DEFAULT_PUBLIC_RATE.burst),
+        },
+        max_age: layers.number("MASKPORTAL_PUBLIC_MAX_AGE")?.unwrap_or(1),
+        trusted_proxies: layers
+            .parse_with("MASKPORTAL_TRUSTED_PROXIES", |list| {
+                list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse_proxy).collect()
+            })?
+            .unwrap_or_default(),
+        bind: layers.parse_with("MASKPORTAL_PUBLIC_BIND", |raw| {
+            raw.parse().map_err(|_| format!("`{raw}` is not an address like 0.0.0.0:8081"))
+        })?,
+        workers: layers.number("MASKPORTAL_PUBLIC_WORKERS")?.unwrap_or(1),
+        nice: layers
+            .parse_with("MASKPORTAL_PUBLIC_NICE", |raw| match raw.parse() {
+                Ok(n @ 0..=19) => Ok(n),
+                _ => Err(format!("{raw} is not a niceness from 0 to 19")),
+            })?
+            .unwrap_or(10),
+        board_poll: Duration::from_millis(layers.number("MASKPORTAL_BOARD_POLL_MS")?.unwrap_or(500)),
+    })
 }
 
 /// Development secrets live beside the SQLite file, or in the working directory for PostgreSQL.
@@ -368,41 +379,11 @@ fn default_secrets_dir(url: &DatabaseUrl) -> PathBuf {
     }
 }
 
-fn read_file_config(explicit: Option<&Path>) -> Result<FileConfig, ConfigError> {
-    let path = explicit.unwrap_or(Path::new("maskportal.toml"));
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        // Only the default location is optional; a named file must exist.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
-            return Ok(FileConfig::default())
-        }
-        Err(source) => return Err(ConfigError::File { path: path.to_path_buf(), source }),
-    };
-    toml::from_str(&text)
-        .map_err(|source| ConfigError::Toml { path: path.to_path_buf(), source: Box::new(source) })
-}
-
-fn parse_var<T: std::str::FromStr>(
-    vars: &HashMap<String, String>,
-    key: &'static str,
-) -> Result<Option<T>, ConfigError> {
-    match vars.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(raw) => {
-            raw.parse().map(Some).or_else(|_| invalid(key, format!("`{raw}` is not a valid number")))
-        }
-    }
-}
-
 /// A trusted proxy: an address (`10.0.0.5`) or a network (`10.0.0.0/8`).
-fn parse_proxy(raw: &str) -> Result<IpNet, ConfigError> {
+fn parse_proxy(raw: &str) -> Result<IpNet, String> {
     raw.parse::<IpNet>()
         .or_else(|_| raw.parse::<std::net::IpAddr>().map(IpNet::from))
-        .or_else(|_| invalid("MASKPORTAL_TRUSTED_PROXIES", format!("`{raw}` is not an address or network")))
-}
-
-fn invalid<T>(key: &'static str, message: impl Into<String>) -> Result<T, ConfigError> {
-    Err(ConfigError::Invalid { key, message: message.into() })
+        .map_err(|_| format!("`{raw}` is not an address or network"))
 }
 
 #[cfg(test)]
@@ -486,5 +467,46 @@ mod tests {
         assert_eq!(config.bind.to_string(), "127.0.0.1:1");
         let missing = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", "/nonexistent.toml")]));
         assert!(matches!(missing, Err(ConfigError::File { .. })));
+    }
+
+    #[test]
+    fn a_bad_value_says_whether_the_file_or_a_variable_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "idle_minutes = \"soon\"\ntrusted_proxies = [\"10.0.0.0/8\", \"nowhere\"]\n")
+            .unwrap();
+        let config = path.to_string_lossy().to_string();
+        let error = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &config)])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("`idle_minutes` in {}: `soon` is not a valid number", path.display())
+        );
+        let error =
+            Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &config), ("MASKPORTAL_IDLE_MINUTES", "5")]))
+                .unwrap_err();
+        assert!(error.to_string().starts_with("`trusted_proxies` in "), "{error}");
+        let error = Config::from_vars(&vars(&[("MASKPORTAL_IDLE_MINUTES", "soon")])).unwrap_err();
+        assert_eq!(error.to_string(), "MASKPORTAL_IDLE_MINUTES (environment): `soon` is not a valid number");
+    }
+
+    #[test]
+    fn a_typo_in_the_file_is_refused_and_a_list_reads_like_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.toml");
+        let config = path.to_string_lossy().to_string();
+        std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\npublic_rsp = 5\n").unwrap();
+        let error = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &config)])).unwrap_err();
+        assert!(matches!(&error, ConfigError::UnknownKey { key, .. } if key == "public_rsp"), "{error}");
+        std::fs::write(
+            &path,
+            "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\njwt_secret_file = \"/run/k\"\n",
+        )
+        .unwrap();
+        let loaded = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &config)])).unwrap();
+        assert_eq!(loaded.public.trusted_proxies.len(), 2);
+        assert_eq!(loaded.jwt_secret.file, Some(PathBuf::from("/run/k")));
+        std::fs::write(&path, "jwt_secret = \"a secret's value never sits in the settings file\"\n").unwrap();
+        let refused = Config::from_vars(&vars(&[("MASKPORTAL_CONFIG", &config)]));
+        assert!(matches!(refused, Err(ConfigError::UnknownKey { .. })));
     }
 }

@@ -32,6 +32,7 @@ fn main() -> std::process::ExitCode {
 /// from a thread's heap and stay there: every blocking thread that once verified a password
 /// kept argon2's 19 MiB (175 MB resident after 21 sign-ins). With a fixed threshold, blocks of
 /// 4 MiB and more are always mapped, and unmapped when freed; smaller ones are unaffected.
+#[allow(unsafe_code)]
 fn return_large_blocks_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only adjusts the allocator's tuning; called before any thread starts.

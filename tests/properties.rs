@@ -1,6 +1,9 @@
 //! Property tests: the parsers at the edge never panic, whatever they are fed, and accept
 //! exactly what they should.
 
+// Tests may panic on what cannot happen, and cast freely.
+#![allow(clippy::unwrap_used, clippy::as_conversions)]
+
 use chrono::{Datelike, NaiveDate};
 use maskportal::domain::policy::Policy;
 use maskportal::domain::resident_id::{valid_rrn, ResidentId};

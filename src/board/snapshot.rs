@@ -104,12 +104,12 @@ impl Snapshot {
     }
 
     fn indexed(stores: Vec<Arc<Store>>) -> Self {
-        let position = stores.iter().enumerate().map(|(i, s)| (s.site_id, i as u32)).collect();
+        let position = stores.iter().enumerate().map(|(i, s)| (s.site_id, slot(i))).collect();
         let geo = RTree::bulk_load(
             stores
                 .iter()
                 .enumerate()
-                .map(|(i, s)| GeoEntry::new([s.info.lng, s.info.lat], i as u32))
+                .map(|(i, s)| GeoEntry::new([s.info.lng, s.info.lat], slot(i)))
                 .collect(),
         );
         let mut areas = AreaIndex::default();
@@ -118,9 +118,9 @@ impl Snapshot {
             let district = (canonical_sido(sido).to_owned(), sigungu.to_owned());
             if let Some(area) = area {
                 let key = (district.0.clone(), district.1.clone(), area.to_owned());
-                areas.areas.entry(key).or_default().push(i as u32);
+                areas.areas.entry(key).or_default().push(slot(i));
             }
-            areas.districts.entry(district).or_default().push(i as u32);
+            areas.districts.entry(district).or_default().push(slot(i));
         }
         Self { stores, position, geo: Arc::new(geo), areas: Arc::new(areas) }
     }
@@ -134,11 +134,11 @@ impl Snapshot {
             let info = info_of(row);
             match self.position.get(&row.site_id) {
                 Some(&i) => {
-                    let old = &stores[i as usize];
+                    let old = &stores[index(i)];
                     let same_place = *old.info == info;
                     let info = if same_place { old.info.clone() } else { Arc::new(info) };
                     reindex |= !same_place;
-                    stores[i as usize] = Arc::new(Store::new(row.site_id, info, row, now));
+                    stores[index(i)] = Arc::new(Store::new(row.site_id, info, row, now));
                 }
                 None => {
                     reindex = true;
@@ -167,7 +167,7 @@ impl Snapshot {
     }
 
     pub fn by_site(&self, site_id: i64) -> Option<&Arc<Store>> {
-        self.position.get(&site_id).map(|&i| &self.stores[i as usize])
+        self.position.get(&site_id).map(|&i| &self.stores[index(i)])
     }
 
     pub fn by_code(&self, code: &str) -> Option<&Arc<Store>> {
@@ -184,7 +184,7 @@ impl Snapshot {
             .geo
             .locate_in_envelope(envelope)
             .filter_map(|entry| {
-                let store = &self.stores[entry.data as usize];
+                let store = &self.stores[index(entry.data)];
                 let distance = great_circle_m(lat, lng, store.info.lat, store.info.lng);
                 (distance <= radius_m).then_some((store, distance))
             })
@@ -199,7 +199,7 @@ impl Snapshot {
             None => self.areas.districts.get(&(query.sido.clone(), query.sigungu.clone())),
             Some(area) => self.areas.areas.get(&(query.sido.clone(), query.sigungu.clone(), area.clone())),
         };
-        positions.map_or_else(Vec::new, |p| p.iter().map(|&i| &self.stores[i as usize]).collect())
+        positions.map_or_else(Vec::new, |p| p.iter().map(|&i| &self.stores[index(i)]).collect())
     }
 }
 
@@ -223,7 +223,18 @@ pub fn great_circle_m(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
+/// Stores are kept by a 32-bit position (the indexes hold millions of them); a board never
+/// nears four billion stores.
+fn slot(position: usize) -> u32 {
+    u32::try_from(position).unwrap_or(u32::MAX)
+}
+
+fn index(slot: u32) -> usize {
+    usize::try_from(slot).unwrap_or(usize::MAX)
+}
+
 #[cfg(test)]
+#[allow(clippy::as_conversions)]
 mod tests {
     use super::*;
 

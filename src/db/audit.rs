@@ -42,8 +42,3 @@ pub fn record(conn: &mut DbConnection, entry: &AuditEntry<'_>) -> QueryResult<()
         .execute(conn)
         .map(drop)
 }
-
-/// The actions recorded so far, oldest first (admin tools and tests).
-pub fn actions(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
-    audit_log::table.order(audit_log::id).select(audit_log::action).load(conn)
-}

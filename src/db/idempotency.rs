@@ -11,7 +11,6 @@ use super::DbConnection;
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct StoredAnswer {
     pub request_hash: String,
-    pub status: i32,
     pub response: String,
 }
 
@@ -35,7 +34,6 @@ pub fn store(
             idempotency_keys::site_id.eq(site_id),
             idempotency_keys::client_key.eq(client_key),
             idempotency_keys::request_hash.eq(&answer.request_hash),
-            idempotency_keys::status.eq(answer.status),
             idempotency_keys::response.eq(&answer.response),
             idempotency_keys::created_at.eq(at),
         ))

@@ -31,12 +31,30 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// True when no connection could be had: the database is down or saturated.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, DbError::Unavailable(_))
+    }
+
     /// True when a unique constraint refused the write (a name or code already taken).
     pub fn is_unique_violation(&self) -> bool {
         matches!(
             self,
             DbError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+
+    /// True when a concurrent twin won a race this write may simply retry: a unique key it
+    /// inserted first, or a PostgreSQL serialization failure.
+    pub fn is_lost_race(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(
+            self,
+            DbError::Query(Error::DatabaseError(
+                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
                 _
             ))
         )

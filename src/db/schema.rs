@@ -116,7 +116,6 @@ diesel::table! {
         site_id -> BigInt,
         client_key -> Text,
         request_hash -> Text,
-        status -> Integer,
         response -> Text,
         created_at -> Timestamp,
     }

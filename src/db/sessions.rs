@@ -1,9 +1,11 @@
-//! Signed-in devices, and the account fields sign-in maintains.
+//! Signed-in devices: one row per session, ended by revoking, never deleted.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{sessions, sites, users};
+use super::sites::SiteRow;
+use super::users::UserRow;
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -108,32 +110,6 @@ pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResul
         .map(drop)
 }
 
-/// Counts a failed password; sets the lock once the count reaches `max`. Returns the new count.
-pub fn record_failed_login(
-    conn: &mut DbConnection,
-    user_id: i64,
-    max: i32,
-    locked_until: NaiveDateTime,
-) -> QueryResult<i32> {
-    let count: i32 = diesel::update(users::table.find(user_id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)?;
-    if count >= max {
-        diesel::update(users::table.find(user_id))
-            .set((users::locked_until.eq(locked_until), users::failed_logins.eq(0)))
-            .execute(conn)?;
-    }
-    Ok(count)
-}
-
-pub fn clear_failed_logins(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
-    diesel::update(users::table.find(user_id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
-        .execute(conn)
-        .map(drop)
-}
-
 /// Sessions not ended and not past their expiry (idle ones are ended lazily).
 pub fn count_live(conn: &mut DbConnection, now: NaiveDateTime) -> Result<i64, super::DbError> {
     Ok(sessions::table
@@ -141,4 +117,18 @@ pub fn count_live(conn: &mut DbConnection, now: NaiveDateTime) -> Result<i64, su
         .filter(sessions::expires_at.gt(now))
         .count()
         .get_result(conn)?)
+}
+
+/// A session with its account and, for a clerk, the account's site: one query per request.
+pub fn find_with_account(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(SessionRow, UserRow, Option<SiteRow>)>> {
+    sessions::table
+        .inner_join(users::table)
+        .left_join(sites::table.on(sites::id.nullable().eq(sessions::site_id)))
+        .filter(sessions::id.eq(id))
+        .select((SessionRow::as_select(), UserRow::as_select(), Option::<SiteRow>::as_select()))
+        .first(conn)
+        .optional()
 }

@@ -56,3 +56,29 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
         ))
         .execute(conn)
 }
+
+/// Counts a failed password; sets the lock once the count reaches `max`. Returns the new count.
+pub fn record_failed_login(
+    conn: &mut DbConnection,
+    user_id: i64,
+    max: i32,
+    locked_until: NaiveDateTime,
+) -> QueryResult<i32> {
+    let count: i32 = diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .returning(users::failed_logins)
+        .get_result(conn)?;
+    if count >= max {
+        diesel::update(users::table.find(user_id))
+            .set((users::locked_until.eq(locked_until), users::failed_logins.eq(0)))
+            .execute(conn)?;
+    }
+    Ok(count)
+}
+
+pub fn clear_failed_logins(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)
+        .map(drop)
+}

@@ -70,7 +70,7 @@ mod tests {
     fn every_day_of_a_week_starts_on_its_monday() {
         let monday = date(2020, 3, 9);
         for (offset, weekday) in WEEKDAYS.into_iter().enumerate() {
-            let day = monday + chrono::Days::new(offset as u64);
+            let day = monday + chrono::Days::new(u64::try_from(offset).unwrap());
             assert_eq!(day.weekday(), weekday);
             assert_eq!(week_start(day), monday, "{day}");
         }

@@ -13,3 +13,4 @@ pub mod resident_id;
 pub mod rotation;
 pub mod site;
 pub mod stock_status;
+pub mod void_window;

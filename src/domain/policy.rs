@@ -337,7 +337,7 @@ impl Rotation {
 
     /// The digits that may buy on a day of the week; empty when nobody may.
     pub fn digits_on(&self, day: Weekday) -> DigitSet {
-        self.days[day.num_days_from_monday() as usize]
+        self.days[usize::try_from(day.num_days_from_monday()).unwrap_or(0)]
     }
 
     fn from_raw(raw: RawRotation) -> Result<Self, PeriodError> {

@@ -20,12 +20,10 @@ impl Quantity {
     pub const MAX: u32 = 1_000_000;
 
     pub fn new(value: i64) -> Result<Self, QuantityError> {
-        if value < 1 {
-            Err(QuantityError::NotPositive)
-        } else if value > i64::from(Self::MAX) {
-            Err(QuantityError::TooLarge { max: Self::MAX })
-        } else {
-            Ok(Self(value as u32))
+        match u32::try_from(value) {
+            _ if value < 1 => Err(QuantityError::NotPositive),
+            Ok(value) if value <= Self::MAX => Ok(Self(value)),
+            _ => Err(QuantityError::TooLarge { max: Self::MAX }),
         }
     }
 

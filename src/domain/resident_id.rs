@@ -186,8 +186,8 @@ impl BirthYear {
     }
 
     /// The digit the Korean birth-year rotation keys on (1985 → 5).
+    #[expect(clippy::as_conversions, reason = "a remainder of 10 always fits in a u8")]
     pub const fn last_digit(self) -> u8 {
-        // A remainder of 10 always fits in a u8.
         (self.0 % 10) as u8
     }
 }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 use crate::services::counter::Actor;
 use crate::services::sessions::{AuthError, SessionContext, SiteContext};
 

@@ -16,26 +16,35 @@ static SWAGGER: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| Arc::new(Confi
 
 /// For each documented path template, the methods it answers (`GET, POST`), from the contract:
 /// a request for a known path with another method gets 405 and this as `Allow`.
-static ALLOWED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-    let spec: serde_json::Value = serde_norway::from_str(OPENAPI_YAML).unwrap_or_default();
-    let paths = spec.get("paths").and_then(|p| p.as_object()).cloned().unwrap_or_default();
-    paths
-        .into_iter()
-        .map(|(path, item)| {
-            let methods = item.as_object().map_or_else(Vec::new, |ops| {
-                ops.keys()
-                    .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
-                    .map(|m| m.to_ascii_uppercase())
-                    .collect()
-            });
-            (path, methods.join(", "))
-        })
-        .collect()
-});
+#[derive(Debug, Default)]
+pub struct AllowedMethods(HashMap<String, String>);
 
-/// The `Allow` value for a route pattern (`/portal/v1/sales/{id}/void`), if it is documented.
-pub fn allowed_methods(pattern: &str) -> Option<&'static str> {
-    ALLOWED.get(pattern).map(String::as_str).filter(|m| !m.is_empty())
+impl AllowedMethods {
+    /// Reads the embedded contract; a binary whose contract does not parse refuses to start.
+    pub fn from_contract() -> Result<Self, serde_norway::Error> {
+        let spec: serde_json::Value = serde_norway::from_str(OPENAPI_YAML)?;
+        let paths = spec.get("paths").and_then(|p| p.as_object()).cloned().unwrap_or_default();
+        Ok(Self(
+            paths
+                .into_iter()
+                .map(|(path, item)| {
+                    let methods = item.as_object().map_or_else(Vec::new, |ops| {
+                        ops.keys()
+                            .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
+                            .map(|m| m.to_ascii_uppercase())
+                            .collect()
+                    });
+                    (path, methods.join(", "))
+                })
+                .filter(|(_, methods)| !methods.is_empty())
+                .collect(),
+        ))
+    }
+
+    /// The `Allow` value for a route pattern (`/portal/v1/sales/{id}/void`), if it is documented.
+    pub fn of(&self, pattern: &str) -> Option<&str> {
+        self.0.get(pattern).map(String::as_str)
+    }
 }
 
 pub async fn openapi_yaml() -> HttpResponse {

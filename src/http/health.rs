@@ -1,14 +1,13 @@
 //! Liveness and readiness probes.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::SecondsFormat;
 use serde_json::json;
 
-use crate::app::AppState;
-use crate::db;
+use crate::http::state::AppState;
+use crate::services::operations::Readiness;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 
 /// Alive: the process answers. Also tells which clock the service runs on.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -24,19 +23,18 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Ready: the database answers and its schema is the one this binary expects.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pending = db::run(&state.pool, db::migrations::pending).await.map_err(|error| {
+    let readiness = state.operations.readiness().await.map_err(|error| {
         tracing::warn!(%error, "not ready");
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database is unreachable")
+        ApiError::new(ErrorCode::NotReady, "the database is unreachable")
     })?;
-    if pending {
+    if readiness == Readiness::MigrationsPending {
         return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ErrorCode::NotReady,
             "database migrations are pending; run `maskportal migrate`",
         ));
     }
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
         "status": "ready",
-        "database": state.backend,
+        "database": state.operations.backend(),
     })))
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: one route table, thin handlers, one error type.
 
 pub mod auth;
+pub mod client_address;
 pub mod counter_page;
 pub mod docs;
 pub mod error;
@@ -8,7 +9,10 @@ pub mod health;
 pub mod open_api;
 pub mod portal;
 pub mod rate_limit;
+pub mod server;
+pub mod state;
 pub mod telemetry;
+pub mod views;
 
 use actix_web::http::header;
 use actix_web::{middleware, web};
@@ -96,8 +100,11 @@ fn public_cors() -> actix_cors::Cors {
 }
 
 /// 405 with `Allow` for a known path asked with another method; 404 for anything else.
-async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    match req.match_pattern().as_deref().and_then(docs::allowed_methods) {
+async fn not_found(
+    state: web::Data<state::AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match req.match_pattern().as_deref().and_then(|pattern| state.allowed_methods.of(pattern)) {
         Some(allow) => Err(ApiError::method_not_allowed(allow)),
         None => Err(ApiError::not_found("route")),
     }

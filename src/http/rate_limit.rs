@@ -3,28 +3,24 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use arc_swap::ArcSwap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
-use ipnet::IpNet;
 
-use crate::app::AppState;
 pub use crate::config::Rate;
-use crate::db::{self, DbError, Pool};
-use crate::services::api_keys::hash_key;
+use crate::http::state::AppState;
+use crate::services::api_keys::{hash_key, KeyLimits};
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
 
 type KeyedLimiter = DefaultKeyedRateLimiter<IpAddr, StateInformationMiddleware>;
 type DirectLimiter = DefaultDirectRateLimiter<StateInformationMiddleware>;
@@ -45,7 +41,6 @@ pub struct RateLimits {
     anonymous: KeyedLimiter,
     /// Live keys by hash, refreshed from the database in the background.
     keys: ArcSwap<HashMap<String, Arc<KeyLimit>>>,
-    trusted_proxies: Vec<IpNet>,
     /// Made once: building a clock probes the CPU, which cost more than the rest of a check.
     clock: DefaultClock,
 }
@@ -59,26 +54,23 @@ struct Decision {
 }
 
 impl RateLimits {
-    pub fn new(anonymous_rate: Rate, trusted_proxies: Vec<IpNet>) -> Self {
+    pub fn new(anonymous_rate: Rate) -> Self {
         Self {
             anonymous: governor::RateLimiter::keyed(quota(anonymous_rate))
                 .with_middleware::<StateInformationMiddleware>(),
             anonymous_rate,
             keys: ArcSwap::from_pointee(HashMap::new()),
-            trusted_proxies,
             clock: DefaultClock::default(),
         }
     }
 
-    /// Reloads live keys; a key whose rate is unchanged keeps its limiter's state.
-    pub async fn refresh_keys(&self, pool: &Pool) -> Result<(), DbError> {
-        let rows = db::run(pool, |conn| Ok::<_, DbError>(crate::db::api_keys::list(conn)?)).await?;
+    /// Takes the live keys; a key whose rate is unchanged keeps its limiter's state.
+    pub fn set_keys(&self, live: Vec<KeyLimits>) {
         let current = self.keys.load_full();
         let mut next = HashMap::new();
-        for row in rows.into_iter().filter(|row| row.revoked_at.is_none()) {
-            let to_rate = |n: i32| NonZeroU32::new(u32::try_from(n).unwrap_or(1)).unwrap_or(NonZeroU32::MIN);
-            let rate = Rate { per_second: to_rate(row.per_second), burst: to_rate(row.burst) };
-            let limit = match current.get(&row.key_hash) {
+        for key in live {
+            let rate = Rate { per_second: key.per_second, burst: key.burst };
+            let limit = match current.get(&key.key_hash) {
                 Some(existing) if existing.rate == rate => existing.clone(),
                 _ => Arc::new(KeyLimit {
                     rate,
@@ -86,43 +78,21 @@ impl RateLimits {
                         .with_middleware::<StateInformationMiddleware>(),
                 }),
             };
-            next.insert(row.key_hash, limit);
+            next.insert(key.key_hash, limit);
         }
         self.keys.store(Arc::new(next));
         // Forget idle addresses so the anonymous table stays small.
         self.anonymous.retain_recent();
-        Ok(())
     }
 
-    /// The caller's address: the peer, or with a trusted proxy in front, the nearest address
-    /// in `X-Forwarded-For` that is not itself a trusted proxy.
-    pub fn client_ip(&self, req: &ServiceRequest) -> IpAddr {
-        let peer = req.peer_addr().map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-        if !self.is_trusted(peer) {
-            return peer;
-        }
-        let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
-        let hops: Vec<IpAddr> =
-            forwarded.flat_map(|v| v.split(',')).filter_map(|hop| hop.trim().parse().ok()).collect();
-        hops.into_iter().rev().find(|ip| !self.is_trusted(*ip)).unwrap_or(peer)
-    }
-
-    fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|net| net.contains(&ip))
-    }
-
+    #[expect(clippy::as_conversions, reason = "seconds to wait, rounded up, always small and positive")]
     fn decide(&self, key: Option<&str>, ip: IpAddr) -> Result<Decision, ApiError> {
         let now = self.clock.now();
         let (rate, outcome) = match key {
             Some(key) => {
                 let keys = self.keys.load();
-                let limit = keys.get(&hash_key(key)).ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_api_key",
-                        "this API key is unknown or revoked",
-                    )
-                })?;
+                let limit =
+                    keys.get(&hash_key(key)).ok_or_else(|| ApiError::from(ErrorCode::InvalidApiKey))?;
                 (limit.rate, limit.limiter.check())
             }
             None => (self.anonymous_rate, self.anonymous.check_key(&ip)),
@@ -174,19 +144,14 @@ pub async fn limit(
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
     let limits = &state.rate_limits;
-    let ip = limits.client_ip(&req);
+    let ip = state.trusted_proxies.client_of(req.request());
     let decision = match limits.decide(presented_key(&req).as_deref(), ip) {
         Ok(decision) => decision,
         Err(error) => return Ok(req.into_response(error.error_response()).map_into_right_body()),
     };
     let mut response = match decision.retry_after_secs {
         Some(secs) => {
-            let error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests: slow down, or ask for an API key with a higher limit",
-            )
-            .retry_after(secs);
+            let error = ApiError::from(ErrorCode::RateLimited).retry_after(secs);
             req.into_response(error.error_response()).map_into_right_body()
         }
         None => next.call(req).await?.map_into_left_body(),
@@ -206,6 +171,8 @@ pub async fn limit(
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+
     use super::*;
 
     fn rate(per_second: u32, burst: u32) -> Rate {
@@ -214,7 +181,7 @@ mod tests {
 
     #[test]
     fn an_address_gets_its_burst_then_a_retry_after() {
-        let limits = RateLimits::new(rate(1, 3), Vec::new());
+        let limits = RateLimits::new(rate(1, 3));
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         let remaining: Vec<u32> = (0..3).map(|_| limits.decide(None, ip).unwrap().remaining).collect();
         assert_eq!(remaining, [2, 1, 0]);
@@ -230,8 +197,8 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_refused() {
-        let limits = RateLimits::new(rate(1, 3), Vec::new());
+        let limits = RateLimits::new(rate(1, 3));
         let error = limits.decide(Some("mpk_nope"), "203.0.113.9".parse().unwrap()).err().unwrap();
-        assert_eq!(error.code(), "invalid_api_key");
+        assert_eq!(error.code(), ErrorCode::InvalidApiKey);
     }
 }

@@ -13,8 +13,7 @@ use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
 
-use crate::app::AppState;
-use crate::db;
+use crate::http::state::AppState;
 
 use super::error::ApiError;
 
@@ -78,15 +77,15 @@ pub async fn observe(
 }
 
 /// `GET /metrics`: Prometheus text, with gauges read at scrape time.
+#[expect(clippy::as_conversions, reason = "gauges are floats; counts this size are exact in f64")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.state();
+    let pool = state.operations.pool_use();
     gauge!("maskportal_db_pool_connections").set(f64::from(pool.connections));
-    gauge!("maskportal_db_pool_idle_connections").set(f64::from(pool.idle_connections));
+    gauge!("maskportal_db_pool_idle_connections").set(f64::from(pool.idle));
     let board = state.board.snapshot();
     gauge!("maskportal_board_stores").set(board.len() as f64);
     gauge!("maskportal_board_cursor").set(state.board.cursor() as f64);
-    let now = state.clock.now().naive_utc();
-    let sessions = db::run(&state.pool, move |conn| db::sessions::count_live(conn, now)).await?;
+    let sessions = state.operations.live_sessions().await?;
     gauge!("maskportal_active_sessions").set(sessions as f64);
     let body = prometheus().map(PrometheusHandle::render).unwrap_or_default();
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::db::api_keys::{self as key_rows, ApiKeyRow, NewApiKey};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::connection::write_transaction;
-use crate::db::DbConnection;
+use crate::db::{self, DbConnection, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::site::DisplayText;
 
@@ -77,4 +77,27 @@ pub fn revoke(conn: &mut DbConnection, clock: &Clock, id: i64) -> Result<(), Ser
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<ApiKeyRow>, ServiceError> {
     Ok(key_rows::list(conn)?)
+}
+
+/// A live key's hash and its limits, as the open API's rate limiter keeps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLimits {
+    pub key_hash: String,
+    pub per_second: NonZeroU32,
+    pub burst: NonZeroU32,
+}
+
+/// Every key not revoked, with its limits.
+pub async fn live_limits(pool: &Pool) -> Result<Vec<KeyLimits>, ServiceError> {
+    let rows = db::run(pool, list).await?;
+    let limit = |n: i32| NonZeroU32::new(u32::try_from(n).unwrap_or(1)).unwrap_or(NonZeroU32::MIN);
+    Ok(rows
+        .into_iter()
+        .filter(|row| row.revoked_at.is_none())
+        .map(|row| KeyLimits {
+            per_second: limit(row.per_second),
+            burst: limit(row.burst),
+            key_hash: row.key_hash,
+        })
+        .collect())
 }

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::config::VoidWindow;
 use crate::db::Pool;
 use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::domain::resident_id::IdKey;
+use crate::domain::void_window::VoidWindow;
 
 use super::publishing::StockEvents;
 

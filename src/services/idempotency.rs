@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::connection::write_transaction;
 use crate::db::idempotency::{self as answers, StoredAnswer};
-use crate::db::{DbConnection, DbError};
+use crate::db::DbConnection;
 use crate::domain::client_key::ClientKey;
 
 use super::ServiceError;
@@ -41,7 +41,6 @@ const ATTEMPTS: usize = 3;
 pub fn once<T, F>(
     conn: &mut DbConnection,
     scope: &Idempotent,
-    status: u16,
     now: chrono::NaiveDateTime,
     mut work: F,
 ) -> Result<T, ServiceError>
@@ -64,29 +63,13 @@ where
             let value = work(conn)?;
             let response =
                 serde_json::to_string(&value).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let answer = StoredAnswer {
-                request_hash: scope.request_hash.clone(),
-                status: i32::from(status),
-                response,
-            };
+            let answer = StoredAnswer { request_hash: scope.request_hash.clone(), response };
             answers::store(conn, scope.site_id, &key, &answer, now)?;
             Ok(value)
         });
         match result {
-            Err(ServiceError::Db(error)) if attempt < ATTEMPTS && is_retryable(&error) => continue,
+            Err(ServiceError::Db(error)) if attempt < ATTEMPTS && error.is_lost_race() => continue,
             other => return other,
         }
     }
-}
-
-/// A unique-key race lost to a concurrent twin, or a PostgreSQL serialization failure.
-fn is_retryable(error: &DbError) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    matches!(
-        error,
-        DbError::Query(Error::DatabaseError(
-            DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
-            _
-        ))
-    )
 }

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod counter;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod operations;
 pub mod passwords;
 pub mod publishing;
 pub mod sales;
@@ -18,14 +19,24 @@ use crate::domain::quota::Refusal;
 
 use self::sessions::{ActiveDevice, AuthError};
 
+/// What in the current state refuses a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictCode {
+    SalesHalted,
+    InsufficientStock,
+    VoidWindowPassed,
+    SiteCodeTaken,
+    UsernameTaken,
+}
+
 /// Why a use-case did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("{what} not found")]
     NotFound { what: &'static str },
-    /// Refused because of the current state (a taken name, a rule); `code` is stable.
+    /// Refused because of the current state (a taken name, a halted site).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ConflictCode, message: String },
     /// The rationing rules refuse the purchase (rotation day, quota, proxy).
     #[error(transparent)]
     Refused(#[from] Refusal),
@@ -55,12 +66,12 @@ impl From<diesel::result::Error> for ServiceError {
 }
 
 impl ServiceError {
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ConflictCode, message: impl Into<String>) -> Self {
         ServiceError::Conflict { code, message: message.into() }
     }
 
     /// Maps a unique-constraint failure to a conflict with a clear message.
-    pub(crate) fn on_unique_violation(code: &'static str, message: String) -> impl FnOnce(Self) -> Self {
+    pub(crate) fn on_unique_violation(code: ConflictCode, message: String) -> impl FnOnce(Self) -> Self {
         move |error| match error {
             ServiceError::Db(db) if db.is_unique_violation() => ServiceError::Conflict { code, message },
             other => other,

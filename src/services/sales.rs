@@ -1,14 +1,13 @@
 //! The sale at the counter: the eligibility pre-check, the sale itself (rules, quota, stock,
 //! ledger in one transaction), voids, and the day's list.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::config::VoidWindow;
 use crate::db::sales::{self as sale_rows, NewSale, SaleRow, VoidRow};
 use crate::db::stock as stock_rows;
-use crate::db::{self, quota as quota_rows};
+use crate::db::{self, quota as quota_rows, DbConnection};
 use crate::domain::calendar::{kst_date, kst_day_bounds, week_start};
 use crate::domain::client_key::ClientKey;
 use crate::domain::policy::{Policy, ProxyCategory};
@@ -21,7 +20,7 @@ use crate::domain::site::DisplayText;
 use super::counter::{Actor, Counter};
 use super::idempotency::{self, Idempotent};
 use super::stock::{ledger_entry, record_change};
-use super::ServiceError;
+use super::{ConflictCode, ServiceError};
 
 /// The person a buyer is buying for, with the document category the clerk checked.
 #[derive(Debug)]
@@ -114,6 +113,166 @@ impl Parties {
     }
 }
 
+/// A sale being recorded: who sells to whom, when, and how many; `record` is its transaction.
+struct PendingSale {
+    writer: Actor,
+    parties: Parties,
+    category: Option<ProxyCategory>,
+    quantity: Quantity,
+    client_key: String,
+    at: NaiveDateTime,
+    today: NaiveDate,
+    week: NaiveDate,
+}
+
+impl PendingSale {
+    fn new(writer: Actor, request: &SaleRequest, key: &IdKey, now: DateTime<Utc>) -> Self {
+        let today = kst_date(now);
+        Self {
+            writer,
+            parties: Parties::of(&request.buyer, request.proxy_for.as_ref(), key),
+            category: request.proxy_for.as_ref().and_then(|p| p.category),
+            quantity: request.quantity,
+            client_key: request.client_key.to_string(),
+            at: now.naive_utc(),
+            today,
+            week: week_start(today),
+        }
+    }
+
+    /// The same request (same people, category and quantity) under the same key replays.
+    fn idempotency_scope(&self, client_key: ClientKey) -> Idempotent {
+        Idempotent::new(
+            self.writer.site_id,
+            client_key,
+            &[
+                "sale",
+                &self.parties.buyer_fingerprint.to_hex(),
+                &self.parties.target_fingerprint.map(|f| f.to_hex()).unwrap_or_default(),
+                self.category.map_or("", proxy_category_name),
+                &self.quantity.to_string(),
+            ],
+        )
+    }
+
+    fn record(&self, conn: &mut DbConnection, policy: &Policy) -> Result<SaleReceipt, ServiceError> {
+        let holder = self.parties.holder().1.to_hex();
+        self.ensure_selling(conn)?;
+        let allowance = self.judge(conn, &holder, policy)?;
+        let bought_after = self.count_against_quota(conn, &holder, &allowance)?;
+        let on_hand = self.take_from_stock(conn)?;
+        let sale_id = self.insert(conn, &holder)?;
+        let qty = self.quantity_i32();
+        stock_rows::append(
+            conn,
+            &ledger_entry(&self.writer, "sale", -i64::from(qty), on_hand, Some(sale_id), self.at),
+        )?;
+        let detail = json!({ "sale_id": sale_id, "quantity": qty });
+        record_change(conn, &self.writer, self.at, "sale_recorded", detail)?;
+        let remaining_quota = allowance.quota.map(|quota| quota.saturating_sub(bought_after));
+        Ok(SaleReceipt { sale_id, quantity: self.quantity.get(), on_hand, remaining_quota })
+    }
+
+    fn ensure_selling(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
+        if stock_rows::find(conn, self.writer.site_id)?.sales_halted {
+            return Err(halted());
+        }
+        Ok(())
+    }
+
+    /// The rationing rules, on what the quota holder has bought this week so far.
+    fn judge(
+        &self,
+        conn: &mut DbConnection,
+        holder: &str,
+        policy: &Policy,
+    ) -> Result<Allowance, ServiceError> {
+        let bought = bought(conn, holder, self.week)?;
+        let parties = &self.parties;
+        Ok(quota::may_buy(
+            &parties.buyer,
+            parties.target.as_ref(),
+            self.today,
+            bought,
+            self.quantity,
+            policy,
+        )?)
+    }
+
+    /// Adds the sale to the holder's week, unless that would pass the quota; returns the new
+    /// total. The update is conditional, so concurrent sales at other sites cannot pass it either.
+    fn count_against_quota(
+        &self,
+        conn: &mut DbConnection,
+        holder: &str,
+        allowance: &Allowance,
+    ) -> Result<u32, ServiceError> {
+        let limit = allowance.quota.map(|q| i32::try_from(q).unwrap_or(i32::MAX));
+        match quota_rows::add(conn, holder, self.week, self.quantity_i32(), limit, self.at)? {
+            Some(bought_after) => Ok(u32::try_from(bought_after).unwrap_or(0)),
+            // A concurrent sale for the same person, at any site, got there first.
+            None => Err(Refusal::WeeklyQuotaExceeded {
+                bought: bought(conn, holder, self.week)?,
+                quota: allowance.quota.unwrap_or(0),
+            }
+            .into()),
+        }
+    }
+
+    /// Takes the masks off the shelf, unless fewer are on hand (or sales halted meanwhile).
+    fn take_from_stock(&self, conn: &mut DbConnection) -> Result<i64, ServiceError> {
+        let site_id = self.writer.site_id;
+        if let Some(on_hand) = stock_rows::take(conn, site_id, i64::from(self.quantity_i32()), self.at)? {
+            return Ok(on_hand);
+        }
+        let stock = stock_rows::find(conn, site_id)?;
+        Err(if stock.sales_halted {
+            halted()
+        } else {
+            ServiceError::conflict(
+                ConflictCode::InsufficientStock,
+                format!("only {} mask(s) on hand", stock.on_hand),
+            )
+        })
+    }
+
+    fn insert(&self, conn: &mut DbConnection, holder: &str) -> Result<i64, ServiceError> {
+        let (person, _) = self.parties.holder();
+        Ok(sale_rows::insert(
+            conn,
+            &NewSale {
+                site_id: self.writer.site_id,
+                client_key: &self.client_key,
+                quota_fingerprint: holder,
+                buyer_fingerprint: &self.parties.buyer_fingerprint.to_hex(),
+                birth_year: i32::from(person.birth_year().get()),
+                week_start: self.week,
+                quantity: self.quantity_i32(),
+                proxy: self.parties.target.is_some(),
+                proxy_category: self.category.map(proxy_category_name),
+                sold_at: self.at,
+                recorded_at: self.at,
+                user_id: self.writer.user_id,
+                session_id: &self.writer.session_id,
+                device_id: &self.writer.device_id,
+            },
+        )?)
+    }
+
+    fn quantity_i32(&self) -> i32 {
+        i32::try_from(self.quantity.get()).unwrap_or(i32::MAX)
+    }
+}
+
+/// What the quota holder has bought in the week starting `week`.
+fn bought(conn: &mut DbConnection, holder: &str, week: NaiveDate) -> Result<u32, ServiceError> {
+    Ok(u32::try_from(quota_rows::bought(conn, holder, week)?).unwrap_or(0))
+}
+
+fn halted() -> ServiceError {
+    ServiceError::conflict(ConflictCode::SalesHalted, "this site has halted sales")
+}
+
 impl Counter {
     /// Whether the buyer may buy now, and how much remains, without selling anything.
     pub async fn eligibility(
@@ -153,98 +312,11 @@ impl Counter {
     /// Records a sale: the rotation rule, a conditional quota update, a conditional stock
     /// decrement, the sale, its ledger entry and audit row, all in one transaction.
     pub async fn sell(&self, actor: &Actor, request: SaleRequest) -> Result<SaleReceipt, ServiceError> {
-        let now = self.clock.now();
-        let at = now.naive_utc();
-        let today = kst_date(now);
-        let week = week_start(today);
-        let parties = Parties::of(&request.buyer, request.proxy_for.as_ref(), &self.id_key);
-        let quantity = request.quantity;
-        let category = request.proxy_for.as_ref().and_then(|p| p.category);
-        let scope = Idempotent::new(
-            actor.site_id,
-            request.client_key,
-            &[
-                "sale",
-                &parties.buyer_fingerprint.to_hex(),
-                &parties.target_fingerprint.map(|f| f.to_hex()).unwrap_or_default(),
-                category.map_or("", proxy_category_name),
-                &quantity.to_string(),
-            ],
-        );
-        let (policy, writer, client_key) =
-            (self.policy.clone(), actor.clone(), request.client_key.to_string());
+        let sale = PendingSale::new(actor.clone(), &request, &self.id_key, self.clock.now());
+        let scope = sale.idempotency_scope(request.client_key);
+        let policy = self.policy.clone();
         let receipt = db::run(&self.pool, move |conn| {
-            idempotency::once(conn, &scope, 201, at, |conn| {
-                let (holder, holder_fingerprint) = parties.holder();
-                let holder_fingerprint = holder_fingerprint.to_hex();
-                let stock = stock_rows::find(conn, writer.site_id)?;
-                if stock.sales_halted {
-                    return Err(ServiceError::conflict("sales_halted", "this site has halted sales"));
-                }
-                let bought = u32::try_from(quota_rows::bought(conn, &holder_fingerprint, week)?).unwrap_or(0);
-                let allowance = quota::may_buy(
-                    &parties.buyer,
-                    parties.target.as_ref(),
-                    today,
-                    bought,
-                    quantity,
-                    &policy,
-                )?;
-                let qty = i32::try_from(quantity.get()).unwrap_or(i32::MAX);
-                let limit = allowance.quota.map(|q| i32::try_from(q).unwrap_or(i32::MAX));
-                let Some(bought_after) = quota_rows::add(conn, &holder_fingerprint, week, qty, limit, at)?
-                else {
-                    // A concurrent sale for the same person, at any site, got there first.
-                    let bought =
-                        u32::try_from(quota_rows::bought(conn, &holder_fingerprint, week)?).unwrap_or(0);
-                    return Err(
-                        Refusal::WeeklyQuotaExceeded { bought, quota: allowance.quota.unwrap_or(0) }.into()
-                    );
-                };
-                let Some(on_hand) = stock_rows::take(conn, writer.site_id, i64::from(qty), at)? else {
-                    let stock = stock_rows::find(conn, writer.site_id)?;
-                    return Err(if stock.sales_halted {
-                        ServiceError::conflict("sales_halted", "this site has halted sales")
-                    } else {
-                        ServiceError::conflict(
-                            "insufficient_stock",
-                            format!("only {} mask(s) on hand", stock.on_hand),
-                        )
-                    });
-                };
-                let sale_id = sale_rows::insert(
-                    conn,
-                    &NewSale {
-                        site_id: writer.site_id,
-                        client_key: &client_key,
-                        quota_fingerprint: &holder_fingerprint,
-                        buyer_fingerprint: &parties.buyer_fingerprint.to_hex(),
-                        birth_year: i32::from(holder.birth_year().get()),
-                        week_start: week,
-                        quantity: qty,
-                        proxy: parties.target.is_some(),
-                        proxy_category: category.map(proxy_category_name),
-                        sold_at: at,
-                        recorded_at: at,
-                        user_id: writer.user_id,
-                        session_id: &writer.session_id,
-                        device_id: &writer.device_id,
-                    },
-                )?;
-                stock_rows::append(
-                    conn,
-                    &ledger_entry(&writer, "sale", -i64::from(qty), on_hand, Some(sale_id), at),
-                )?;
-                record_change(
-                    conn,
-                    &writer,
-                    at,
-                    "sale_recorded",
-                    json!({ "sale_id": sale_id, "quantity": qty }),
-                )?;
-                let remaining_quota = limit.map(|limit| u32::try_from(limit - bought_after).unwrap_or(0));
-                Ok(SaleReceipt { sale_id, quantity: quantity.get(), on_hand, remaining_quota })
-            })
+            idempotency::once(conn, &scope, sale.at, |conn| sale.record(conn, &policy))
         })
         .await?;
         self.events.publish(actor.site_id);
@@ -263,7 +335,7 @@ impl Counter {
         );
         let (writer, window, client_key) = (actor.clone(), self.void_window, request.client_key.to_string());
         let voided = db::run(&self.pool, move |conn| {
-            idempotency::once(conn, &scope, 200, at, |conn| {
+            idempotency::once(conn, &scope, at, |conn| {
                 let (sale, void) =
                     sale_rows::find(conn, request.sale_id)?.ok_or(ServiceError::NotFound { what: "sale" })?;
                 if sale.site_id != writer.site_id {
@@ -277,7 +349,7 @@ impl Counter {
                 }
                 if !window.allows(sale.sold_at.and_utc(), now) {
                     return Err(ServiceError::conflict(
-                        "void_window_passed",
+                        ConflictCode::VoidWindowPassed,
                         "this sale can no longer be voided (only sales of today can be)",
                     ));
                 }
@@ -335,15 +407,6 @@ impl Counter {
     /// Today's date in Korea, by the service clock.
     pub fn today(&self) -> NaiveDate {
         kst_date(self.clock.now())
-    }
-}
-
-impl VoidWindow {
-    fn allows(self, sold_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        match self {
-            VoidWindow::SameDay => kst_date(sold_at) == kst_date(now),
-            VoidWindow::Hours(hours) => now - sold_at <= Duration::hours(i64::from(hours)),
-        }
     }
 }
 

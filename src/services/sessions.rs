@@ -3,16 +3,14 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::config::SessionSettings;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::connection::write_transaction;
-use crate::db::schema::{sessions, sites, users};
 use crate::db::sessions::{self as session_rows, NewSession, SessionRow};
-use crate::db::sites::SiteRow;
-use crate::db::users::UserRow;
+use crate::db::sites::{self as site_rows, SiteRow};
+use crate::db::users::{self as user_rows, UserRow};
 use crate::db::{self, DbConnection, Pool};
 use crate::domain::account::{Password, Role, Username};
 use crate::domain::clock::Clock;
@@ -162,7 +160,7 @@ impl Sessions {
             Ok(name) => {
                 let name = name.as_str().to_owned();
                 db::run(&self.pool, move |conn| {
-                    crate::db::users::find_by_username(conn, &name).map_err(ServiceError::from)
+                    user_rows::find_by_username(conn, &name).map_err(ServiceError::from)
                 })
                 .await?
             }
@@ -195,22 +193,19 @@ impl Sessions {
         let expires_at =
             now + Duration::from_std(self.settings.token_lifetime).unwrap_or(Duration::hours(12));
         let idle = self.idle();
-        let (device_id, device_name, takeover) = (attempt.device_id, attempt.device_name, attempt.takeover);
         let sid = session_id.clone();
         let site = db::run(&self.pool, move |conn| {
-            write_transaction(conn, |conn| {
-                open_session(
-                    conn,
-                    &user,
-                    &sid,
-                    &device_id,
-                    device_name.as_ref(),
-                    takeover,
-                    now,
-                    expires_at,
-                    idle,
-                )
-            })
+            let opening = Opening {
+                user: &user,
+                session_id: &sid,
+                device_id: &attempt.device_id,
+                device_name: attempt.device_name.as_ref(),
+                takeover: attempt.takeover,
+                now,
+                expires_at,
+                idle,
+            };
+            write_transaction(conn, |conn| open_session(conn, &opening))
         })
         .await?;
 
@@ -253,8 +248,7 @@ impl Sessions {
                     detail,
                 };
                 if let Some(user) = &user {
-                    let count =
-                        session_rows::record_failed_login(conn, user.id, max, lock_until.naive_utc())?;
+                    let count = user_rows::record_failed_login(conn, user.id, max, lock_until.naive_utc())?;
                     let action = if count >= max { "account_locked" } else { "sign_in_failed" };
                     let detail = serde_json::json!({ "failed_logins": count });
                     audit::record(conn, &entry(action, Some(user.id), user.site_id, detail))?;
@@ -288,7 +282,7 @@ impl Sessions {
         // Refreshing `last_seen` on every request would make every read a write.
         let touch_after = (idle / 10).min(Duration::seconds(60));
         db::run(&self.pool, move |conn| {
-            let Some((session, user, site)) = load_session(conn, &claims.sid)? else {
+            let Some((session, user, site)) = session_rows::find_with_account(conn, &claims.sid)? else {
                 return Err(AuthError::InvalidToken.into());
             };
             if user.id.to_string() != claims.sub {
@@ -373,61 +367,30 @@ struct Opened {
     site: Option<SiteContext>,
 }
 
-/// Inside the sign-in transaction: frees slots held by stale sessions and by this device,
-/// enforces the site's device limit (or takes over the least recently used slot), and records
-/// the new session.
-#[allow(clippy::too_many_arguments)]
-fn open_session(
-    conn: &mut DbConnection,
-    user: &UserRow,
-    session_id: &str,
-    device_id: &DeviceId,
-    device_name: Option<&DeviceName>,
+/// A session about to be opened, for a user whose password checked out.
+struct Opening<'a> {
+    user: &'a UserRow,
+    session_id: &'a str,
+    device_id: &'a DeviceId,
+    device_name: Option<&'a DeviceName>,
+    /// Take the least recently used slot when the site is full.
     takeover: bool,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
+    /// Sessions idle this long no longer hold a slot.
     idle: Duration,
-) -> Result<Opened, ServiceError> {
-    let naive_now = now.naive_utc();
+}
+
+/// Inside the sign-in transaction: frees slots held by stale sessions and by this device,
+/// enforces the site's device limit (or takes over the least recently used slot), and records
+/// the new session.
+fn open_session(conn: &mut DbConnection, opening: &Opening<'_>) -> Result<Opened, ServiceError> {
+    let Opening { user, session_id, device_id, device_name, now, expires_at, .. } = *opening;
     let site = match user.site_id {
-        Some(site_id) => {
-            session_rows::lock_site(conn, site_id)?;
-            session_rows::close_stale(conn, site_id, naive_now, naive_now - idle)?;
-            let site = crate::db::sites::find(conn, site_id)?;
-            let live = session_rows::live_for_site(conn, site_id)?;
-            let (same_device, others): (Vec<_>, Vec<_>) =
-                live.into_iter().partition(|s| s.device_id == device_id.as_str() && s.user_id == user.id);
-            for replaced in &same_device {
-                session_rows::revoke(conn, &replaced.id, EndReason::SignedInAgain.as_str(), naive_now)?;
-            }
-            let max = usize::try_from(site.max_devices).unwrap_or(1);
-            if others.len() >= max {
-                if !takeover {
-                    return Err(ServiceError::DeviceLimitReached {
-                        max_devices: site.max_devices,
-                        devices: others.into_iter().map(active_device).collect(),
-                    });
-                }
-                // `others` is least recently used first.
-                for taken in &others[..others.len() + 1 - max] {
-                    session_rows::revoke(conn, &taken.id, EndReason::SignedInElsewhere.as_str(), naive_now)?;
-                    audit::record(
-                        conn,
-                        &AuditEntry {
-                            at: naive_now,
-                            action: "session_taken_over",
-                            actor_user_id: Some(user.id),
-                            site_id: Some(site_id),
-                            session_id: Some(&taken.id),
-                            detail: serde_json::json!({ "by_session": session_id, "device_name": taken.device_name }),
-                        },
-                    )?;
-                }
-            }
-            Some(site)
-        }
+        Some(site_id) => Some(claim_slot(conn, opening, site_id)?),
         None => None,
     };
+    let at = now.naive_utc();
     session_rows::insert(
         conn,
         &NewSession {
@@ -436,16 +399,16 @@ fn open_session(
             site_id: user.site_id,
             device_id: device_id.as_str(),
             device_name: device_name.map(DeviceName::as_str),
-            created_at: naive_now,
-            last_seen_at: naive_now,
+            created_at: at,
+            last_seen_at: at,
             expires_at: expires_at.naive_utc(),
         },
     )?;
-    session_rows::clear_failed_logins(conn, user.id)?;
+    user_rows::clear_failed_logins(conn, user.id)?;
     audit::record(
         conn,
         &AuditEntry {
-            at: naive_now,
+            at,
             action: "signed_in",
             actor_user_id: Some(user.id),
             site_id: user.site_id,
@@ -456,17 +419,47 @@ fn open_session(
     Ok(Opened { user_id: user.id, site: site.map(site_context) })
 }
 
-fn load_session(
-    conn: &mut DbConnection,
-    id: &str,
-) -> QueryResult<Option<(SessionRow, UserRow, Option<SiteRow>)>> {
-    sessions::table
-        .inner_join(users::table)
-        .left_join(sites::table.on(sites::id.nullable().eq(sessions::site_id)))
-        .filter(sessions::id.eq(id))
-        .select((SessionRow::as_select(), UserRow::as_select(), Option::<SiteRow>::as_select()))
-        .first(conn)
-        .optional()
+/// Makes room for the new session at its site: the site row is locked so concurrent sign-ins
+/// count one after another; this device's earlier session is replaced; a full site refuses, or
+/// with `takeover` gives up its least recently used slots.
+fn claim_slot(conn: &mut DbConnection, opening: &Opening<'_>, site_id: i64) -> Result<SiteRow, ServiceError> {
+    let Opening { user, session_id, device_id, takeover, now, idle, .. } = *opening;
+    let at = now.naive_utc();
+    session_rows::lock_site(conn, site_id)?;
+    session_rows::close_stale(conn, site_id, at, at - idle)?;
+    let site = site_rows::find(conn, site_id)?;
+    let live = session_rows::live_for_site(conn, site_id)?;
+    let (same_device, others): (Vec<_>, Vec<_>) =
+        live.into_iter().partition(|s| s.device_id == device_id.as_str() && s.user_id == user.id);
+    for replaced in &same_device {
+        session_rows::revoke(conn, &replaced.id, EndReason::SignedInAgain.as_str(), at)?;
+    }
+    let max = usize::try_from(site.max_devices).unwrap_or(1);
+    if others.len() < max {
+        return Ok(site);
+    }
+    if !takeover {
+        return Err(ServiceError::DeviceLimitReached {
+            max_devices: site.max_devices,
+            devices: others.into_iter().map(active_device).collect(),
+        });
+    }
+    // `others` is least recently used first.
+    for taken in &others[..others.len() + 1 - max] {
+        session_rows::revoke(conn, &taken.id, EndReason::SignedInElsewhere.as_str(), at)?;
+        audit::record(
+            conn,
+            &AuditEntry {
+                at,
+                action: "session_taken_over",
+                actor_user_id: Some(user.id),
+                site_id: Some(site_id),
+                session_id: Some(&taken.id),
+                detail: serde_json::json!({ "by_session": session_id, "device_name": taken.device_name }),
+            },
+        )?;
+    }
+    Ok(site)
 }
 
 fn site_context(site: SiteRow) -> SiteContext {

@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::domain::clock::Clock;
 use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
 
-use super::ServiceError;
+use super::{ConflictCode, ServiceError};
 
 /// A new site, every field already parsed.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub fn register(
 ) -> Result<SiteRow, ServiceError> {
     let now = clock.now().naive_utc();
     write_transaction(conn, |conn| insert(conn, now, site)).map_err(ServiceError::on_unique_violation(
-        "site_code_taken",
+        ConflictCode::SiteCodeTaken,
         format!("a site with code {} already exists", site.code),
     ))
 }
@@ -48,7 +48,7 @@ pub fn register_all(
         all.iter().try_for_each(|site| insert(conn, now, site).map(drop))?;
         Ok(all.len())
     })
-    .map_err(ServiceError::on_unique_violation("site_code_taken", "a site code repeats".to_owned()))
+    .map_err(ServiceError::on_unique_violation(ConflictCode::SiteCodeTaken, "a site code repeats".to_owned()))
 }
 
 fn insert(

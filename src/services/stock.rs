@@ -57,7 +57,7 @@ impl Counter {
         );
         let writer = actor.clone();
         let received = db::run(&self.pool, move |conn| {
-            idempotency::once(conn, &scope, 201, at, |conn| {
+            idempotency::once(conn, &scope, at, |conn| {
                 let on_hand = stock_rows::receive(conn, writer.site_id, quantity, at)?;
                 stock_rows::append(
                     conn,

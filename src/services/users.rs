@@ -8,7 +8,7 @@ use crate::domain::account::{Role, Username};
 use crate::domain::clock::Clock;
 use crate::domain::site::SiteCode;
 
-use super::{sites, ServiceError};
+use super::{sites, ConflictCode, ServiceError};
 
 /// Where an account belongs: a clerk to one site, the operator's admins to none.
 #[derive(Debug, Clone)]
@@ -63,7 +63,10 @@ pub fn create(
         )?;
         Ok(user)
     })
-    .map_err(ServiceError::on_unique_violation("username_taken", format!("the username {username} is taken")))
+    .map_err(ServiceError::on_unique_violation(
+        ConflictCode::UsernameTaken,
+        format!("the username {username} is taken"),
+    ))
 }
 
 pub fn list(conn: &mut DbConnection) -> Result<Vec<UserRow>, ServiceError> {

@@ -121,3 +121,33 @@ fn the_contract_check_catches_an_undocumented_media_type() {
     let reply = Reply { status: 200, headers, body: Value::String("hello".into()) };
     assert_reply_documented("GET", "/", &reply);
 }
+
+#[test]
+fn openapi_yaml_lists_exactly_the_error_codes_the_service_raises() {
+    use std::collections::BTreeSet;
+
+    use maskportal::http::error::ErrorCode;
+
+    let code = &SPEC["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"];
+    let documented: BTreeSet<&str> =
+        code["enum"].as_array().expect("an enum of codes").iter().filter_map(Value::as_str).collect();
+    let raised: BTreeSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+    assert_eq!(raised, documented, "ErrorCode and openapi.yaml disagree");
+    let described = code["description"].as_str().unwrap_or_default();
+    for code in ErrorCode::ALL {
+        let status = code.status().as_u16().to_string();
+        let listed = described.find(&format!("`{}`", code.as_str())).map(|at| &described[..at]);
+        let status_at = listed.and_then(|before| {
+            before.rfind(|c: char| c.is_ascii_digit()).map(|end| {
+                let start = before[..=end].rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1);
+                &before[start..=end]
+            })
+        });
+        assert_eq!(
+            status_at,
+            Some(status.as_str()),
+            "openapi.yaml describes `{}` under another status",
+            code.as_str()
+        );
+    }
+}

@@ -1,5 +1,8 @@
 //! Black-box tests: the real server on a random port against a fresh database, over HTTP.
 
+// Tests may panic on what cannot happen, and cast freely.
+#![allow(clippy::unwrap_used, clippy::as_conversions)]
+
 mod helpers;
 
 mod architecture;

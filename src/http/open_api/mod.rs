@@ -56,12 +56,16 @@ pub fn number<T: std::str::FromStr>(params: &Params, name: &str) -> Result<Optio
         Some(raw) => raw
             .parse()
             .map(Some)
-            .map_err(|_| ApiError::invalid(name, "invalid_query", format!("{name} must be a number"))),
+            .map_err(|_| ApiError::invalid_query(name, format!("{name} must be a number"))),
     }
 }
 
 /// An optional whole-number parameter, read as generously as 2020 clients wrote them: `12`,
 /// `12.0`, and numbers too large for 64 bits (saturated, so a huge `perPage` is simply "all").
+#[expect(
+    clippy::as_conversions,
+    reason = "a whole float saturates into i64, as 2020 clients' huge numbers should"
+)]
 pub fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     let Some(raw) = params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) else { return Ok(None) };
     if let Ok(value) = raw.parse::<i64>() {
@@ -73,17 +77,17 @@ pub fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
     }
     match raw.parse::<f64>() {
         Ok(value) if value.is_finite() && value.fract() == 0.0 => Ok(Some(value as i64)),
-        _ => Err(ApiError::invalid(name, "invalid_query", format!("{name} must be a whole number"))),
+        _ => Err(ApiError::invalid_query(name, format!("{name} must be a whole number"))),
     }
 }
 
 /// A required coordinate within Korea's bounds.
 pub fn coordinate(params: &Params, name: &str, (min, max): (f64, f64)) -> Result<f64, ApiError> {
-    let value: f64 = number(params, name)?
-        .ok_or_else(|| ApiError::invalid(name, "invalid_query", format!("{name} is required")))?;
+    let value: f64 =
+        number(params, name)?.ok_or_else(|| ApiError::invalid_query(name, format!("{name} is required")))?;
     if (min..=max).contains(&value) {
         Ok(value)
     } else {
-        Err(ApiError::invalid(name, "invalid_query", format!("{name} must be between {min} and {max}")))
+        Err(ApiError::invalid_query(name, format!("{name} must be between {min} and {max}")))
     }
 }

@@ -11,10 +11,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::broadcast::Receiver;
 
-use crate::app::AppState;
 use crate::board::snapshot::Snapshot;
 use crate::board::{Board, FeedEntry};
 use crate::http::error::ApiError;
+use crate::http::state::AppState;
 
 use super::v2::StoreV2;
 use super::{integer, Params};
@@ -31,11 +31,7 @@ pub async fn stream(
     let header_id = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::trim);
     let resume_from = match header_id.filter(|v| !v.is_empty()) {
         Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
-            ApiError::invalid(
-                "Last-Event-ID",
-                "invalid_query",
-                "Last-Event-ID must be a cursor from this stream",
-            )
+            ApiError::invalid_query("Last-Event-ID", "Last-Event-ID must be a cursor from this stream")
         })?),
         None => integer(&params, "since")?,
     };

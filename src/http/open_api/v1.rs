@@ -7,11 +7,11 @@ use std::sync::Arc;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::board::snapshot::{v1_time, Snapshot, Store};
 use crate::domain::address::AreaQuery;
 use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
+use crate::http::state::AppState;
 
 use super::{coordinate, integer, json_reply, number, to_json, Params};
 
@@ -30,10 +30,11 @@ struct Paging {
 impl Paging {
     fn from(params: &Params) -> Result<Self, ApiError> {
         let page = integer(params, "page")?.unwrap_or(1);
-        let per_page = integer(params, "perPage")?.unwrap_or(DEFAULT_PER_PAGE as i64);
+        let per_page =
+            integer(params, "perPage")?.unwrap_or(i64::try_from(DEFAULT_PER_PAGE).unwrap_or(i64::MAX));
         if page < 1 || per_page < 1 {
             let field = if page < 1 { "page" } else { "perPage" };
-            return Err(ApiError::invalid(field, "invalid_query", format!("{field} must be at least 1")));
+            return Err(ApiError::invalid_query(field, format!("{field} must be at least 1")));
         }
         Ok(Self {
             page: usize::try_from(page).unwrap_or(usize::MAX),
@@ -152,7 +153,7 @@ pub async fn stores_by_geo(
     let lng = coordinate(&params, "lng", GeoPoint::LNG)?;
     let radius: f64 = number(&params, "m")?.unwrap_or(DEFAULT_RADIUS_M);
     if radius.is_nan() || radius < 0.0 {
-        return Err(ApiError::invalid("m", "invalid_query", "m must be a distance in metres, 0 or more"));
+        return Err(ApiError::invalid_query("m", "m must be a distance in metres, 0 or more"));
     }
     let body = stores_by_geo_body(&state.board.snapshot(), lat, lng, radius.min(MAX_RADIUS_M));
     Ok(json_reply(&req, body, state.public_max_age))
@@ -173,8 +174,7 @@ pub async fn stores_by_addr(
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ApiError> {
     let address = params.get("address").map(String::as_str).unwrap_or_default();
-    let query = AreaQuery::parse(address)
-        .map_err(|e| ApiError::invalid("address", "invalid_query", e.to_string()))?;
+    let query = AreaQuery::parse(address).map_err(|e| ApiError::invalid_query("address", e.to_string()))?;
     let board = state.board.snapshot();
     let prefix = format!("\"address\":{},", to_json(&address));
     Ok(json_reply(&req, stores_body(&prefix, &board.in_area(&query)), state.public_max_age))

@@ -4,12 +4,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::board::snapshot::Store;
 use crate::domain::address::AreaQuery;
 use crate::domain::site::GeoPoint;
 use crate::http::error::ApiError;
-use crate::http::portal::kst_rfc3339;
+use crate::http::state::AppState;
+use crate::http::views::kst_rfc3339;
 
 use super::{coordinate, integer, json_reply, number, to_json, Params};
 
@@ -63,13 +63,12 @@ fn limit(params: &Params) -> Result<usize, ApiError> {
     match number::<usize>(params, "limit")? {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(_) => {
-            Err(ApiError::invalid("limit", "invalid_query", format!("limit must be 1 to {MAX_LIMIT}")))
-        }
+        Some(_) => Err(ApiError::invalid_query("limit", format!("limit must be 1 to {MAX_LIMIT}"))),
     }
 }
 
 /// `GET /v2/stores?lat&lng&m&limit` (nearest first) or `GET /v2/stores?address=`.
+#[expect(clippy::as_conversions, reason = "a rounded distance in metres within the radius cap fits u32")]
 pub async fn stores(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -79,7 +78,7 @@ pub async fn stores(
     let limit = limit(&params)?;
     let radius: f64 = number(&params, "m")?.unwrap_or(1000.0);
     if !(0.0..=MAX_RADIUS_M).contains(&radius) {
-        return Err(ApiError::invalid("m", "invalid_query", format!("m must be 0 to {MAX_RADIUS_M} metres")));
+        return Err(ApiError::invalid_query("m", format!("m must be 0 to {MAX_RADIUS_M} metres")));
     }
     let point = if params.contains_key("lat") || params.contains_key("lng") {
         Some((coordinate(&params, "lat", GeoPoint::LAT)?, coordinate(&params, "lng", GeoPoint::LNG)?))
@@ -89,15 +88,11 @@ pub async fn stores(
     let board = state.board.snapshot();
     let stores: Vec<StoreV2> = match (params.get("address"), point) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::invalid(
-                "address",
-                "invalid_query",
-                "give a point (lat, lng) or an address, not both",
-            ))
+            return Err(ApiError::invalid_query("address", "give a point (lat, lng) or an address, not both"))
         }
         (Some(address), None) => {
-            let query = AreaQuery::parse(address)
-                .map_err(|e| ApiError::invalid("address", "invalid_query", e.to_string()))?;
+            let query =
+                AreaQuery::parse(address).map_err(|e| ApiError::invalid_query("address", e.to_string()))?;
             board.in_area(&query).into_iter().take(limit).map(|s| StoreV2::of(s)).collect()
         }
         (None, Some((lat, lng))) => board
@@ -114,7 +109,7 @@ pub async fn stores(
 /// v2 is strict: a parameter sent empty is an error, not an absence (v1 keeps 2020's tolerance).
 pub(super) fn reject_empty(params: &Params) -> Result<(), ApiError> {
     match params.iter().find(|(_, value)| value.trim().is_empty()) {
-        Some((name, _)) => Err(ApiError::invalid(name.as_str(), "invalid_query", format!("{name} is empty"))),
+        Some((name, _)) => Err(ApiError::invalid_query(name.as_str(), format!("{name} is empty"))),
         None => Ok(()),
     }
 }

@@ -5,15 +5,16 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::domain::policy::ProxyCategory;
 use crate::domain::resident_id::ResidentId;
 use crate::domain::site::DisplayText;
 use crate::http::auth::Clerk;
-use crate::http::error::{refusal_details, ApiError};
+use crate::http::error::{refusal_details, ApiError, ErrorCode};
+use crate::http::state::AppState;
 use crate::services::sales::{ProxyFor, SaleReceipt, SaleRequest, VoidRequest};
 
-use super::{client_key, kst_rfc3339, quantity};
+use super::{client_key, quantity};
+use crate::http::views::kst_rfc3339;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +24,7 @@ pub struct ProxyBody {
 }
 
 fn resident_id(raw: &str, field: &str) -> Result<ResidentId, ApiError> {
-    ResidentId::parse(raw).map_err(|e| ApiError::invalid(field, e.code(), e.to_string()))
+    ResidentId::parse(raw).map_err(|e| ApiError::resident_id(field, e))
 }
 
 fn proxy_for(body: Option<&ProxyBody>) -> Result<Option<ProxyFor>, ApiError> {
@@ -35,7 +36,7 @@ fn proxy_for(body: Option<&ProxyBody>) -> Result<Option<ProxyFor>, ApiError> {
         Some(_) => {
             return Err(ApiError::invalid(
                 "proxy_for.category",
-                "invalid_proxy_category",
+                ErrorCode::InvalidProxyCategory,
                 "category must be care_recipient or disabled",
             ))
         }
@@ -112,7 +113,8 @@ pub async fn create(
         Err(error) => {
             let error = ApiError::from(error);
             if error.status().as_u16() == 409 {
-                metrics::counter!("maskportal_sale_refusals_total", "code" => error.code()).increment(1);
+                metrics::counter!("maskportal_sale_refusals_total", "code" => error.code().as_str())
+                    .increment(1);
             }
             return Err(error);
         }
@@ -147,7 +149,7 @@ pub async fn void(
     let request = VoidRequest {
         sale_id: sale_id.into_inner(),
         reason: DisplayText::parse(&body.reason)
-            .map_err(|e| ApiError::invalid("reason", "invalid_reason", format!("reason {e}")))?,
+            .map_err(|e| ApiError::invalid("reason", ErrorCode::InvalidReason, format!("reason {e}")))?,
         client_key: client_key(&body.client_key)?,
     };
     let voided = state.counter.void(&clerk.actor(), request).await?;
@@ -189,7 +191,7 @@ pub async fn list(
     let date = match query.date.as_deref() {
         None => state.counter.today(),
         Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("date", "invalid_date", "date must be YYYY-MM-DD"))?,
+            .map_err(|_| ApiError::invalid("date", ErrorCode::InvalidDate, "date must be YYYY-MM-DD"))?,
     };
     let lines = state.counter.sales_on(clerk.site.id, date).await?;
     Ok(HttpResponse::Ok().json(DayView {

@@ -1,16 +1,17 @@
 //! `POST /portal/v1/sessions`, `DELETE /portal/v1/sessions/current`, `GET /portal/v1/sessions`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::domain::account::{Password, Username};
 use crate::domain::device::{DeviceId, DeviceName};
 use crate::http::auth::Clerk;
-use crate::http::error::ApiError;
-use crate::services::sessions::{ActiveDevice, SessionContext, SignIn, SiteContext};
+use crate::http::client_address::ClientAddress;
+use crate::http::error::{ApiError, ErrorCode};
+use crate::http::state::AppState;
+use crate::services::sessions::{SessionContext, SignIn, SiteContext};
 
-use super::kst_rfc3339;
+use crate::http::views::{kst_rfc3339, DeviceView};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,24 +49,20 @@ impl From<&SiteContext> for SiteView {
 
 pub async fn create(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    ClientAddress(client): ClientAddress,
     body: web::Json<SignInBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let password = Password::attempt(body.password)
-        .map_err(|e| ApiError::invalid("password", "invalid_password", e.to_string()))?;
+        .map_err(|e| ApiError::invalid("password", ErrorCode::InvalidPassword, e.to_string()))?;
     let device_id = DeviceId::parse(&body.device_id)
-        .map_err(|e| ApiError::invalid("device_id", "invalid_device_id", e.to_string()))?;
+        .map_err(|e| ApiError::invalid("device_id", ErrorCode::InvalidDeviceId, e.to_string()))?;
     let device_name = body
         .device_name
         .as_deref()
         .map(DeviceName::parse)
         .transpose()
-        .map_err(|e| ApiError::invalid("device_name", "invalid_device_name", e.to_string()))?;
-    let client_ip = req
-        .peer_addr()
-        .map(|addr| addr.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        .map_err(|e| ApiError::invalid("device_name", ErrorCode::InvalidDeviceName, e.to_string()))?;
     let signed_in = state
         .sessions
         .sign_in(SignIn {
@@ -74,7 +71,7 @@ pub async fn create(
             device_id,
             device_name,
             takeover: body.takeover,
-            client_ip,
+            client_ip: client,
         })
         .await?;
     Ok(HttpResponse::Created().json(SignedInView {
@@ -98,27 +95,6 @@ pub async fn delete_current(
 struct DevicesView {
     max_devices: i32,
     sessions: Vec<DeviceView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeviceView {
-    session_id: String,
-    device_name: Option<String>,
-    signed_in_at: String,
-    last_seen_at: String,
-    current: bool,
-}
-
-impl DeviceView {
-    pub fn new(device: &ActiveDevice, current_session: Option<&str>) -> Self {
-        Self {
-            current: current_session == Some(device.session_id.as_str()),
-            session_id: device.session_id.clone(),
-            device_name: device.device_name.clone(),
-            signed_in_at: kst_rfc3339(device.signed_in_at),
-            last_seen_at: kst_rfc3339(device.last_seen_at),
-        }
-    }
 }
 
 pub async fn list(state: web::Data<AppState>, clerk: Clerk) -> Result<HttpResponse, ApiError> {

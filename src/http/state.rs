@@ -1,0 +1,27 @@
+//! What every handler can reach: the use-cases, the public board and the edge's settings.
+
+use std::sync::Arc;
+
+use crate::board::Board;
+use crate::domain::clock::Clock;
+use crate::services::counter::Counter;
+use crate::services::operations::Operations;
+use crate::services::sessions::Sessions;
+
+use super::client_address::TrustedProxies;
+use super::docs::AllowedMethods;
+use super::rate_limit::RateLimits;
+
+pub struct AppState {
+    pub clock: Clock,
+    pub sessions: Sessions,
+    pub counter: Counter,
+    pub operations: Operations,
+    pub board: Arc<Board>,
+    pub rate_limits: RateLimits,
+    pub trusted_proxies: TrustedProxies,
+    /// What each documented path answers, for 405s.
+    pub allowed_methods: AllowedMethods,
+    /// `Cache-Control: public, max-age=N` on open-API replies.
+    pub public_max_age: u32,
+}
