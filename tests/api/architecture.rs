@@ -18,22 +18,48 @@ const LAYERS: &[Layer] = &[
     Layer {
         name: "domain",
         forbidden: &[
-            "actix", "diesel", "tokio", "reqwest", "r2d2", "std::fs", "std::net", "crate::db",
-            "crate::services", "crate::board", "crate::http", "crate::seed", "crate::config",
-            "crate::secrets", "crate::app", "crate::cli",
+            "actix",
+            "diesel",
+            "tokio",
+            "reqwest",
+            "r2d2",
+            "std::fs",
+            "std::net",
+            "crate::db",
+            "crate::services",
+            "crate::board",
+            "crate::http",
+            "crate::seed",
+            "crate::config",
+            "crate::secrets",
+            "crate::app",
+            "crate::cli",
         ],
     },
     Layer {
         name: "db",
         forbidden: &[
-            "actix", "crate::services", "crate::board", "crate::http", "crate::seed", "crate::config",
-            "crate::secrets", "crate::app", "crate::cli",
+            "actix",
+            "crate::services",
+            "crate::board",
+            "crate::http",
+            "crate::seed",
+            "crate::config",
+            "crate::secrets",
+            "crate::app",
+            "crate::cli",
         ],
     },
-    Layer { name: "services", forbidden: &["actix", "crate::board", "crate::http", "crate::app", "crate::cli"] },
+    Layer {
+        name: "services",
+        forbidden: &["actix", "crate::board", "crate::http", "crate::app", "crate::cli"],
+    },
     Layer { name: "board", forbidden: &["actix", "crate::http", "crate::app", "crate::cli"] },
     Layer { name: "http", forbidden: &["diesel", "r2d2", "crate::db", "crate::app", "crate::cli"] },
-    Layer { name: "seed", forbidden: &["actix", "diesel", "crate::db", "crate::http", "crate::app", "crate::cli"] },
+    Layer {
+        name: "seed",
+        forbidden: &["actix", "diesel", "crate::db", "crate::http", "crate::app", "crate::cli"],
+    },
     Layer { name: "config", forbidden: &["actix", "diesel", "crate::http", "crate::app", "crate::cli"] },
     Layer { name: "secrets", forbidden: &["actix", "diesel", "crate::http", "crate::app", "crate::cli"] },
     Layer { name: "app", forbidden: &["crate::cli"] },
@@ -97,7 +123,9 @@ fn every_layer_keeps_to_its_own_dependencies() {
 #[test]
 fn every_module_of_ours_has_a_layer() {
     let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
-    for module in lib.lines().filter_map(|l| l.trim().strip_prefix("pub mod ")).map(|m| m.trim_end_matches(';')) {
+    for module in
+        lib.lines().filter_map(|l| l.trim().strip_prefix("pub mod ")).map(|m| m.trim_end_matches(';'))
+    {
         assert!(OURS.contains(&module), "`{module}` is in lib.rs but not in the layer matrix");
         assert!(
             module == "cli" || LAYERS.iter().any(|layer| layer.name == module),

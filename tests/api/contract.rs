@@ -151,3 +151,22 @@ fn openapi_yaml_lists_exactly_the_error_codes_the_service_raises() {
         );
     }
 }
+
+#[test]
+fn every_resident_number_shown_in_openapi_yaml_passes_its_own_check() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml")).unwrap();
+    let bytes = text.as_bytes();
+    let shaped = |at: usize| {
+        bytes.get(at..at + 14).is_some_and(|w| {
+            w.iter().enumerate().all(|(i, b)| if i == 6 { *b == b'-' } else { b.is_ascii_digit() })
+        }) && !bytes.get(at + 14).is_some_and(u8::is_ascii_digit)
+    };
+    let numbers: Vec<&str> = (0..bytes.len()).filter(|&at| shaped(at)).map(|at| &text[at..at + 14]).collect();
+    assert!(!numbers.is_empty(), "openapi.yaml shows no resident number");
+    for number in numbers {
+        assert!(
+            maskportal::domain::resident_id::ResidentId::parse(number).is_ok(),
+            "{number} fails its check digit"
+        );
+    }
+}

@@ -430,3 +430,14 @@ async fn a_dedicated_public_listener_serves_the_open_api_and_nothing_of_the_port
     assert_eq!(get("/portal/v1/stock").await.unwrap().status(), 404);
     assert_eq!(app.get("/corona19-masks/v1/stores/json").await.status, 200, "the main port still serves it");
 }
+
+#[tokio::test]
+async fn v1_errors_declare_their_charset_like_v1_answers() {
+    let app = TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let answer = app.get("/corona19-masks/v1/stores/json").await;
+    let error = app.get("/corona19-masks/v1/storesByGeo/json?lat=north").await;
+    assert_eq!(error.status, 400);
+    for reply in [&answer, &error] {
+        assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"));
+    }
+}

@@ -299,3 +299,29 @@ async fn one_address_guessing_many_usernames_is_locked_out_and_audited() {
     let actions = crate::helpers::audit_actions(&mut app.db.connect());
     assert!(actions.iter().any(|a| a == "address_locked"), "{actions:?}");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_clients_failures_lock_out_that_client_only() {
+    let settings =
+        [("MASKPORTAL_MAX_FAILED_LOGINS_PER_IP", "3"), ("MASKPORTAL_TRUSTED_PROXIES", "127.0.0.1")];
+    let app = TestApp::spawn_with(
+        crate::helpers::TestDatabase::sqlite(),
+        maskportal::domain::clock::Clock::system(),
+        &settings,
+    )
+    .await;
+    let clerk = app.seed_clerk("11817488", 1);
+    let sign_in_from = |client: &'static str, username: &str, password: &str| {
+        let body = serde_json::json!({
+            "username": username, "password": password, "device_id": "d", "device_name": "counter",
+        });
+        app.client.post(app.url("/portal/v1/sessions")).header("X-Forwarded-For", client).json(&body).send()
+    };
+    for name in ["alpha", "bravo", "charlie"] {
+        assert_eq!(sign_in_from("203.0.113.9", name, "guess").await.unwrap().status(), 401);
+    }
+    let guesser = sign_in_from("203.0.113.9", &clerk.username, &clerk.password).await.unwrap();
+    assert_eq!(guesser.status(), 429, "the guessing client is locked out");
+    let colleague = sign_in_from("203.0.113.10", &clerk.username, &clerk.password).await.unwrap();
+    assert_eq!(colleague.status(), 201, "a clerk behind the same proxy still signs in");
+}

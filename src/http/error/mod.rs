@@ -141,9 +141,13 @@ impl ResponseError for ApiError {
         if let Some(allow) = &self.allow {
             response.insert_header((header::ALLOW, allow.as_str()));
         }
+        // The open API's successes declare their charset (2020 clients decode by it); so does
+        // every error.
+        let body = serde_json::to_string(&serde_json::json!({ "error": &self.body })).unwrap_or_default();
         response
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({ "error": &self.body }))
+            .content_type("application/json; charset=utf-8")
+            .body(body)
     }
 }
 
