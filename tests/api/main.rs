@@ -13,5 +13,4 @@ mod open_api;
 mod operations;
 mod security;
 mod sessions;
-mod simulate;
 mod storage;
