@@ -100,7 +100,8 @@ impl Application {
         self.public.as_ref().map(|(port, _)| *port)
     }
 
-    /// Handles that stop the listeners (an in-process run such as `simulate` ends with them).
+    /// Handles that stop the listeners (an in-process run such as `maskportal-simulate` ends with
+    /// them).
     pub fn handles(&self) -> Vec<actix_web::dev::ServerHandle> {
         let mut handles = vec![self.server.handle()];
         handles.extend(self.public.as_ref().map(|(_, server)| server.handle()));

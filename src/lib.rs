@@ -7,5 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod process;
 pub mod secrets;
+pub mod seed;
 pub mod services;

@@ -13,6 +13,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::broadcast;
 
 pub use self::publisher::Publisher;
+pub use self::snapshot::PublicSite;
 use self::snapshot::Snapshot;
 
 /// One entry of the change feed: a change-log sequence number (the v2 cursor) and its site.

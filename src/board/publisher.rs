@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::db::changes;
+use crate::db::changes::{self, PublicRow};
 use crate::db::{self, DbError, Pool};
 use crate::domain::clock::Clock;
+use crate::domain::site::SiteKind;
 use crate::services::publishing::StockChange;
 
-use super::snapshot::Snapshot;
+use super::snapshot::{PublicSite, Snapshot};
 use super::{Board, FeedEntry};
 
 /// At most this many log entries are read per pass.
@@ -86,7 +87,7 @@ impl Publisher {
             Ok::<_, DbError>((cursor, changes::all_public(conn)?))
         })
         .await?;
-        board.publish(Snapshot::build(rows, clock.now()));
+        board.publish(Snapshot::build(rows.into_iter().map(public_site).collect(), clock.now()));
         board.start_feed_at(cursor);
         Ok(Self { board, pool, clock, tail: Tail { cursor, pending: BTreeMap::new(), gap_since: None } })
     }
@@ -121,7 +122,8 @@ impl Publisher {
         let rows =
             db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::public_rows(conn, &site_ids)?)).await?;
         let now = self.clock.now();
-        let next = self.board.snapshot().with_changes(&rows, now);
+        let sites: Vec<PublicSite> = rows.into_iter().map(public_site).collect();
+        let next = self.board.snapshot().with_changes(&sites, now);
         self.board.publish(next);
         let entries: Vec<(i64, i64)> = read.iter().map(|&(seq, site_id, _)| (seq, site_id)).collect();
         let ready = self.tail.advance(&entries, Instant::now());
@@ -135,6 +137,24 @@ impl Publisher {
         }
         self.board.append_feed(&ready);
         Ok(())
+    }
+}
+
+/// A stored site as the board's own type; a kind the board does not know shows as a pharmacy
+/// (the schema's CHECK admits none).
+fn public_site(row: PublicRow) -> PublicSite {
+    PublicSite {
+        kind: row.kind.parse().unwrap_or(SiteKind::Pharmacy),
+        site_id: row.site_id,
+        code: row.code,
+        name: row.name,
+        addr: row.addr,
+        lat: row.lat,
+        lng: row.lng,
+        on_hand: row.on_hand,
+        stock_at: row.stock_at,
+        sales_halted: row.sales_halted,
+        updated_at: row.updated_at,
     }
 }
 

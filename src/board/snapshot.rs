@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
-use crate::db::changes::PublicRow;
 use crate::domain::address::{admin_area_of, canonical_sido, AreaQuery};
 use crate::domain::calendar::KST;
 use crate::domain::site::SiteKind;
@@ -41,7 +40,7 @@ pub struct Store {
 }
 
 impl Store {
-    fn new(site_id: i64, info: Arc<SiteInfo>, row: &PublicRow, published_at: DateTime<Utc>) -> Self {
+    fn new(site_id: i64, info: Arc<SiteInfo>, row: &PublicSite, published_at: DateTime<Utc>) -> Self {
         let mut store = Self {
             site_id,
             info,
@@ -94,7 +93,7 @@ impl Snapshot {
     }
 
     /// Builds from every site's row.
-    pub fn build(rows: Vec<PublicRow>, now: DateTime<Utc>) -> Self {
+    pub fn build(rows: Vec<PublicSite>, now: DateTime<Utc>) -> Self {
         let mut stores: Vec<Arc<Store>> = rows
             .iter()
             .map(|row| Arc::new(Store::new(row.site_id, Arc::new(info_of(row)), row, now)))
@@ -127,7 +126,7 @@ impl Snapshot {
 
     /// A new snapshot with `rows` applied. Stock changes reuse the indexes; a new or moved
     /// site rebuilds them.
-    pub fn with_changes(&self, rows: &[PublicRow], now: DateTime<Utc>) -> Self {
+    pub fn with_changes(&self, rows: &[PublicSite], now: DateTime<Utc>) -> Self {
         let mut stores = self.stores.clone();
         let mut reindex = false;
         for row in rows {
@@ -203,11 +202,28 @@ impl Snapshot {
     }
 }
 
-fn info_of(row: &PublicRow) -> SiteInfo {
+/// A site as the public sees it, the board's input: where it is, what it holds, and whether it
+/// sells. Times are UTC.
+#[derive(Debug, Clone)]
+pub struct PublicSite {
+    pub site_id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: SiteKind,
+    pub addr: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub on_hand: i64,
+    pub stock_at: Option<NaiveDateTime>,
+    pub sales_halted: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+fn info_of(row: &PublicSite) -> SiteInfo {
     SiteInfo {
         code: row.code.clone(),
         name: row.name.clone(),
-        kind: row.kind.parse().unwrap_or(SiteKind::Pharmacy),
+        kind: row.kind,
         addr: row.addr.clone(),
         lat: row.lat,
         lng: row.lng,
@@ -238,13 +254,13 @@ fn index(slot: u32) -> usize {
 mod tests {
     use super::*;
 
-    fn row(site_id: i64, code: &str, lat: f64, lng: f64, addr: &str, on_hand: i64) -> PublicRow {
+    fn row(site_id: i64, code: &str, lat: f64, lng: f64, addr: &str, on_hand: i64) -> PublicSite {
         let t = DateTime::from_timestamp(1_583_888_400, 0).unwrap().naive_utc();
-        PublicRow {
+        PublicSite {
             site_id,
             code: code.into(),
             name: format!("약국{code}"),
-            kind: "pharmacy".into(),
+            kind: SiteKind::Pharmacy,
             addr: addr.into(),
             lat,
             lng,

@@ -1,7 +1,5 @@
 //! `maskportal demo`: a realistic directory and one clerk per site kind, then serve.
 
-use std::num::NonZeroU16;
-
 use anyhow::Context;
 use rand::distr::{Alphanumeric, SampleString};
 
@@ -12,15 +10,14 @@ use crate::domain::account::{Password, Username};
 use crate::domain::client_key::ClientKey;
 use crate::domain::clock::Clock;
 use crate::domain::quantity::Quantity;
-use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
+use crate::domain::site::{DisplayText, SiteCode, SiteKind};
+use crate::seed::{directory, registration};
 use crate::services::counter::{Actor, Counter};
 use crate::services::publishing::StockEvents;
-use crate::services::sites::{self, SiteRegistration};
+use crate::services::sites;
 use crate::services::stock::Delivery;
 use crate::services::users::{self, Membership};
 use crate::services::{passwords, ServiceError};
-
-use super::directory::{self, DirectorySite};
 
 #[derive(Debug, clap::Args)]
 pub struct Opts {
@@ -137,23 +134,12 @@ fn deliver_opening_stock(
 
 /// Seeds the generated directory into an empty database; leaves a used one alone.
 fn seed_directory(conn: &mut DbConnection, clock: &Clock, count: usize, seed: u64) -> anyhow::Result<usize> {
-    if crate::db::sites::count(conn)? > 0 {
+    if sites::count(conn)? > 0 {
         return Ok(0);
     }
     let registrations =
         directory::generate(count, seed).into_iter().map(registration).collect::<anyhow::Result<Vec<_>>>()?;
     Ok(sites::register_all(conn, clock, &registrations)?)
-}
-
-pub(super) fn registration(site: DirectorySite) -> anyhow::Result<SiteRegistration> {
-    Ok(SiteRegistration {
-        code: SiteCode::parse(&site.code)?,
-        name: DisplayText::parse(&site.name)?,
-        kind: site.kind,
-        addr: DisplayText::parse(&site.addr)?,
-        location: GeoPoint::new(site.lat, site.lng)?,
-        max_devices: NonZeroU16::MIN,
-    })
 }
 
 /// Creates the demo clerk, or gives an existing one a fresh password; returns the password.

@@ -2,10 +2,8 @@
 
 pub mod admin;
 pub mod demo;
-pub mod directory;
 pub mod migrate;
 pub mod serve;
-pub mod simulate;
 
 use clap::{Parser, Subcommand};
 
@@ -27,38 +25,25 @@ pub enum Command {
     Migrate(migrate::Opts),
     /// Seed a realistic demo (sites across Korea, one clerk per site kind) and serve it.
     Demo(demo::Opts),
-    /// Replay a launch morning against the service in-process and print the figures that
-    /// measure it (latency under load, throughput against baselines, publish lag, staleness).
-    Simulate(simulate::Opts),
     /// Operator tasks: sites, users, API keys.
     #[command(subcommand)]
     Admin(admin::Command),
 }
 
 impl Cli {
-    /// The log filter when `RUST_LOG` is unset: a simulation logs warnings only, so that its
-    /// progress bar stays readable and the access log does not write a line per request.
-    pub fn default_log_filter(&self) -> &'static str {
-        match self.command {
-            Command::Simulate(_) => "warn",
-            _ => "info",
-        }
-    }
-
     pub fn run(self, config: Config) -> anyhow::Result<()> {
         match self.command {
             Command::Serve(opts) => serve::run(opts, config),
             Command::Migrate(opts) => migrate::run(opts, config),
             Command::Demo(opts) => demo::run(opts, config),
-            Command::Simulate(opts) => simulate::run(opts, config),
             Command::Admin(command) => admin::run(command, config),
         }
     }
 }
 
-/// One connection for a short-lived command, schema brought up to date; returns how many
-/// migrations that took.
-pub(crate) fn connect(config: &Config) -> anyhow::Result<(DbConnection, usize)> {
+/// One connection for a short-lived command (these and `maskportal-simulate`), schema brought up
+/// to date; returns how many migrations that took.
+pub fn connect(config: &Config) -> anyhow::Result<(DbConnection, usize)> {
     use anyhow::Context;
     use r2d2::ManageConnection;
     let mut conn = db::connection::ConnectionManager::new(config.database_url.clone())

@@ -9,6 +9,7 @@ pub mod migrations;
 pub mod quota;
 pub mod sales;
 pub mod schema;
+pub mod scratch;
 pub mod sessions;
 pub mod sites;
 pub mod stock;
@@ -22,6 +23,9 @@ pub enum DbError {
     /// No connection could be had in time: the database is down or saturated.
     #[error("database unavailable: {0}")]
     Unavailable(#[from] r2d2::Error),
+    /// A single connection (not from the pool) could not be opened.
+    #[error(transparent)]
+    Connect(#[from] diesel::ConnectionError),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]

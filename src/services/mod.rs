@@ -3,11 +3,13 @@
 pub mod api_keys;
 pub mod counter;
 pub mod idempotency;
+pub mod integrity;
 pub mod login_throttle;
 pub mod operations;
 pub mod passwords;
 pub mod publishing;
 pub mod sales;
+pub mod scratch;
 pub mod sessions;
 pub mod sites;
 pub mod stock;

@@ -80,6 +80,11 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<SiteRow>, ServiceError> {
     Ok(site_rows::list(conn)?)
 }
 
+/// How many sites are registered (seeding fills only an empty directory).
+pub fn count(conn: &mut DbConnection) -> Result<i64, ServiceError> {
+    Ok(site_rows::count(conn)?)
+}
+
 pub fn find(conn: &mut DbConnection, code: &SiteCode) -> Result<SiteRow, ServiceError> {
     site_rows::find_by_code(conn, code.as_str())?.ok_or(ServiceError::NotFound { what: "site" })
 }

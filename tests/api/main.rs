@@ -16,5 +16,4 @@ mod open_api;
 mod operations;
 mod security;
 mod sessions;
-mod simulate;
 mod storage;

@@ -160,7 +160,8 @@ pub async fn stores_by_geo(
 }
 
 /// The `storesByGeo` body: stores within `radius_m` metres of a point, nearest first. This is
-/// the handler's work once the query is parsed (`simulate` times it on boards of several sizes).
+/// the handler's work once the query is parsed (`maskportal-simulate` times it on boards of
+/// several sizes).
 pub fn stores_by_geo_body(board: &Snapshot, lat: f64, lng: f64, radius_m: f64) -> String {
     let near = board.near(lat, lng, radius_m);
     let stores: Vec<&Arc<Store>> = near.iter().map(|(s, _)| *s).collect();

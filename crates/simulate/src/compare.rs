@@ -12,21 +12,21 @@ use anyhow::Context;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::config::Config;
-use crate::domain::client_key::ClientKey;
-use crate::domain::clock::Clock;
-use crate::domain::quantity::Quantity;
-use crate::domain::resident_id::ResidentId;
-use crate::services::counter::{Actor, Counter};
-use crate::services::publishing::StockEvents;
-use crate::services::sales::SaleRequest;
+use maskportal::config::Config;
+use maskportal::domain::client_key::ClientKey;
+use maskportal::domain::clock::Clock;
+use maskportal::domain::quantity::Quantity;
+use maskportal::domain::resident_id::ResidentId;
+use maskportal::services::counter::{Actor, Counter};
+use maskportal::services::publishing::StockEvents;
+use maskportal::services::sales::SaleRequest;
 
-use super::clerk::{self, Session, Terminal};
-use super::client::Conn;
-use super::morning::Targets;
-use super::report::{Ab, Report};
-use super::stats::Summary;
-use super::{warm_up, Ctx, Label, Opts, Plan, CITY_CENTRE, ROUNDS};
+use crate::clerk::{self, Session, Terminal};
+use crate::client::Conn;
+use crate::morning::Targets;
+use crate::report::{Ab, Report};
+use crate::stats::Summary;
+use crate::{warm_up, Ctx, Label, Opts, Plan, CITY_CENTRE, ROUNDS};
 
 /// Enough stock that no comparison runs out.
 const PLENTY: i64 = 500_000;
@@ -267,9 +267,9 @@ pub async fn sales_http_vs_direct(
 
 /// The service layer as the HTTP handlers use it, on a pool of its own of the same size.
 async fn direct_counter(config: &Config, clock: &Clock, events: StockEvents) -> anyhow::Result<Counter> {
-    let secrets = crate::secrets::Secrets::load(config)?;
-    let policy = Arc::new(crate::app::load_policy(config)?);
-    let pool = crate::app::open_database(config).await?;
+    let secrets = maskportal::secrets::Secrets::load(config)?;
+    let policy = Arc::new(maskportal::app::load_policy(config)?);
+    let pool = maskportal::app::open_database(config).await?;
     Ok(Counter::new(pool, clock.clone(), policy, secrets.id_key, config.void_window, events))
 }
 

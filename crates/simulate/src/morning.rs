@@ -11,12 +11,12 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use super::clerk::{self, Session, Terminal};
-use super::client::{Conn, EventStream};
-use super::report::{Morning, Report};
-use super::stats::{Samples, Summary};
-use super::truth::Verdicts;
-use super::{Ctx, Label, Opts, Plan};
+use crate::clerk::{self, Session, Terminal};
+use crate::client::{Conn, EventStream};
+use crate::report::{Morning, Report};
+use crate::stats::{Samples, Summary};
+use crate::truth::Verdicts;
+use crate::{Ctx, Label, Opts, Plan};
 
 /// Connections the map apps' steady reads are spread over.
 const READERS: usize = 8;
@@ -117,7 +117,7 @@ impl Targets {
     pub fn new(clerks: &[Session]) -> Self {
         Self {
             points: clerks.iter().map(|c| (c.site.lat, c.site.lng)).collect(),
-            districts: super::districts(clerks),
+            districts: crate::districts(clerks),
         }
     }
 
@@ -132,7 +132,7 @@ impl Targets {
             format!("/corona19-masks/v1/storesByGeo/json?lat={lat:.6}&lng={lng:.6}&m=1000")
         } else if roll < 0.9 {
             let district = &self.districts[rng.random_range(0..self.districts.len())];
-            format!("/corona19-masks/v1/storesByAddr/json?address={}", super::encode(district))
+            format!("/corona19-masks/v1/storesByAddr/json?address={}", crate::encode(district))
         } else {
             let pages = total_sites.div_ceil(500).max(1);
             format!("/corona19-masks/v1/sales/json?page={}&perPage=500", rng.random_range(1..=pages))

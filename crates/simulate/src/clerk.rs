@@ -11,9 +11,9 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::client::Conn;
-use super::people::Visit;
-use super::{ClerkSite, Ctx};
+use crate::client::Conn;
+use crate::people::Visit;
+use crate::{ClerkSite, Ctx};
 
 /// A signed-in clerk.
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ async fn sign_in(ctx: &Ctx, site: ClerkSite) -> anyhow::Result<Session> {
     let device_id = format!("terminal-{}", site.code);
     let body = json!({
         "username": site.username,
-        "password": super::PASSWORD,
+        "password": crate::PASSWORD,
         "device_id": device_id,
         "device_name": "카운터 1",
     });

@@ -2,9 +2,10 @@
 //! directory, or a new database on the PostgreSQL server a URL names.
 
 use anyhow::Context;
-use diesel::{Connection, PgConnection, RunQueryDsl};
 
-use crate::db::DatabaseUrl;
+use maskportal::db::{DatabaseUrl, DbError};
+use maskportal::services::scratch::ScratchDatabase;
+use maskportal::services::ServiceError;
 
 /// The scratch database; dropping it removes it.
 pub struct Scratch {
@@ -12,8 +13,8 @@ pub struct Scratch {
     pub url_text: String,
     /// Holds the SQLite file and the development secrets.
     pub dir: tempfile::TempDir,
-    /// The server's admin URL and the database made on it, to drop afterwards.
-    postgres: Option<(String, String)>,
+    /// The database made on a PostgreSQL server, to drop afterwards.
+    postgres: Option<ScratchDatabase>,
 }
 
 impl Scratch {
@@ -36,20 +37,11 @@ impl Scratch {
             let url_text = path.to_string_lossy().into_owned();
             return Ok(Self { url_text, dir, postgres: None });
         };
-        let name = format!("sim_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::establish(&admin_url).with_context(|| {
-            format!("cannot reach PostgreSQL at {:?}", DatabaseUrl::Postgres(admin_url.clone()))
-        })?;
-        match diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin) {
-            Ok(_) => {
-                let (base, query) = match admin_url.split_once('?') {
-                    Some((base, query)) => (base, format!("?{query}")),
-                    None => (admin_url.as_str(), String::new()),
-                };
-                let base = base.rsplit_once('/').map_or(base, |(server, _)| server);
-                let url_text = format!("{base}/{name}{query}");
-                Ok(Self { url_text, dir, postgres: Some((admin_url, name)) })
-            }
+        match ScratchDatabase::create(&admin_url, "sim") {
+            Ok(database) => Ok(Self { url_text: database.url().to_owned(), dir, postgres: Some(database) }),
+            Err(ServiceError::Db(DbError::Connect(error))) => Err(error).with_context(|| {
+                format!("cannot reach PostgreSQL at {:?}", DatabaseUrl::Postgres(admin_url.clone()))
+            }),
             Err(error) => {
                 tracing::warn!(%error, "cannot create a scratch database; using the named one if it is empty");
                 Ok(Self { url_text: admin_url, dir, postgres: None })
@@ -60,14 +52,9 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            let dropped = PgConnection::establish(admin_url).and_then(|mut admin| {
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
-            });
-            if let Err(error) = dropped {
-                eprintln!("warning: could not drop the scratch database {name}: {error}");
+        if let Some(database) = &self.postgres {
+            if let Err(error) = database.remove() {
+                eprintln!("warning: could not drop the scratch database {}: {error}", database.name());
             }
         }
     }

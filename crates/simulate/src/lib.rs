@@ -1,4 +1,4 @@
-//! `maskportal simulate`: replays a launch morning against the real service, started in this
+//! `maskportal-simulate`: replays a launch morning against the real service, started in this
 //! process on a fresh database, and measures it, each figure against a baseline run in the same
 //! process (the machine is shared and noisy, so only ratios from one run compare).
 //!
@@ -34,15 +34,17 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use crate::app::Application;
-use crate::config::Config;
-use crate::domain::account::{Password, Username};
-use crate::domain::calendar::KST;
-use crate::domain::clock::Clock;
-use crate::domain::site::{DisplayText, SiteCode};
-use crate::services::publishing::StockEvents;
-use crate::services::users::Membership;
-use crate::services::{api_keys, passwords, sites, users};
+use maskportal::app::Application;
+use maskportal::config::Config;
+use maskportal::domain::account::{Password, Username};
+use maskportal::domain::calendar::KST;
+use maskportal::domain::clock::Clock;
+use maskportal::domain::site::{DisplayText, SiteCode};
+use maskportal::seed::{directory, registration};
+use maskportal::services::integrity::{self, Findings};
+use maskportal::services::publishing::StockEvents;
+use maskportal::services::users::Membership;
+use maskportal::services::{api_keys, passwords, sites, users};
 
 use self::people::People;
 use self::progress::Progress;
@@ -119,10 +121,11 @@ pub fn launch_morning() -> DateTime<Utc> {
     KST.with_ymd_and_hms(2020, 3, 11, 9, 0, 0).single().map_or_else(Utc::now, |t| t.with_timezone(&Utc))
 }
 
-/// `config` was parsed from the environment by `main`; the simulation parses the same
-/// variables again with its own database, so backend defaults (pool size) follow that database.
-pub fn run(opts: Opts, _config: Config) -> anyhow::Result<()> {
-    let report = simulate(&opts, &std::env::vars().collect())?;
+/// Runs the simulation on the process environment's `MASKPORTAL_*` settings, prints the table
+/// and writes the JSON; fails when the report finds problems. The environment is parsed here
+/// with the simulation's own database, so backend defaults (pool size) follow that database.
+pub fn run(opts: &Opts) -> anyhow::Result<()> {
+    let report = simulate(opts, &std::env::vars().collect())?;
     println!("{}", report.table());
     if let Some(path) = &opts.json {
         std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
@@ -266,14 +269,13 @@ pub struct Seeded {
 /// Seeds the directory, one clerk at each of `clerks` random sites plus the probe's site, and
 /// an open-API key with a limit no load here can reach.
 fn seed(config: &Config, clock: &Clock, opts: &Opts) -> anyhow::Result<Seeded> {
-    let (mut conn, _) = super::connect(config)?;
+    let (mut conn, _) = maskportal::cli::connect(config)?;
     anyhow::ensure!(
-        crate::db::sites::count(&mut conn)? == 0,
+        sites::count(&mut conn)? == 0,
         "the database already has sites: simulate only fills a new database"
     );
-    let directory = super::directory::generate(opts.sites, opts.seed);
-    let registrations =
-        directory.iter().cloned().map(super::demo::registration).collect::<anyhow::Result<Vec<_>>>()?;
+    let directory = directory::generate(opts.sites, opts.seed);
+    let registrations = directory.iter().cloned().map(registration).collect::<anyhow::Result<Vec<_>>>()?;
     sites::register_all(&mut conn, clock, &registrations)?;
 
     let mut order: Vec<usize> = (0..directory.len()).collect();
@@ -513,17 +515,18 @@ async fn drive(
     Ok(report)
 }
 
+/// The weekly quota the audit holds every person to.
+const WEEKLY_QUOTA: i32 = 2;
+
 /// What the database says after the run.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Integrity {
-    /// Sales acknowledged to a clerk (or to the direct caller) during the run.
+    /// Sales acknowledged to a clerk (or to the direct caller) during the run; equal to the
+    /// recorded sales unless an acknowledged write was lost.
     pub acknowledged_sales: u64,
-    /// Sales rows in the database; equal to the above unless an acknowledged write was lost.
-    pub recorded_sales: i64,
-    /// Person-weeks over the weekly quota of 2.
-    pub over_quota: i64,
-    /// Clerk sites whose stock is negative or differs from the sum of their ledger.
-    pub stock_mismatches: usize,
+    /// The audit of the clerk sites and of every person's quota ([`WEEKLY_QUOTA`]).
+    #[serde(flatten)]
+    pub database: Findings,
 }
 
 async fn audit(
@@ -535,20 +538,9 @@ async fn audit(
     let config = config.clone();
     let site_ids: Vec<i64> = clerks.iter().chain([probe]).map(|c| c.site.site_id).collect();
     tokio::task::spawn_blocking(move || {
-        let (mut conn, _) = super::connect(&config)?;
-        let mut stock_mismatches = 0;
-        for site_id in site_ids {
-            let on_hand = crate::db::stock::find(&mut conn, site_id)?.on_hand;
-            if on_hand < 0 || on_hand != crate::db::stock::ledger_total(&mut conn, site_id)? {
-                stock_mismatches += 1;
-            }
-        }
-        Ok(Integrity {
-            acknowledged_sales,
-            recorded_sales: crate::db::sales::count(&mut conn)?,
-            over_quota: crate::db::quota::over_limit(&mut conn, 2)?,
-            stock_mismatches,
-        })
+        let (mut conn, _) = maskportal::cli::connect(&config)?;
+        let database = integrity::audit(&mut conn, &site_ids, WEEKLY_QUOTA)?;
+        Ok(Integrity { acknowledged_sales, database })
     })
     .await?
 }
@@ -559,7 +551,7 @@ pub fn districts(clerks: &[clerk::Session]) -> Vec<String> {
     clerks
         .iter()
         .filter_map(|c| {
-            let (sido, sigungu, _) = crate::domain::address::admin_area_of(&c.site.addr);
+            let (sido, sigungu, _) = maskportal::domain::address::admin_area_of(&c.site.addr);
             let district = format!("{sido} {sigungu}");
             (!sigungu.is_empty() && seen.insert(district.clone())).then_some(district)
         })

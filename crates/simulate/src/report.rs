@@ -5,12 +5,12 @@ use std::fmt::Write;
 
 use serde_json::{json, Map, Value};
 
-use crate::db::Backend;
+use maskportal::db::Backend;
 
-use super::board::BoardFigure;
-use super::morning::Lag;
-use super::stats::Summary;
-use super::{Integrity, Opts, Seeded};
+use crate::board::BoardFigure;
+use crate::morning::Lag;
+use crate::stats::Summary;
+use crate::{Integrity, Opts, Seeded};
 
 /// The numeric figures every run must produce (the list).
 pub const HEADLINE: [&str; 9] = [
@@ -119,7 +119,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(opts: &Opts, backend: Backend, seeded: &Seeded, config: &crate::config::Config) -> Self {
+    pub fn new(opts: &Opts, backend: Backend, seeded: &Seeded, config: &maskportal::config::Config) -> Self {
         Self {
             backend,
             sites: seeded.directory_len,
@@ -238,16 +238,13 @@ impl Report {
     }
 
     /// What went wrong, as opposed to what was slow: lost or unaccounted writes, broken rules,
-    /// server errors, failed requests, or a figure without data. `simulate` exits non-zero
-    /// when there is any, so a short run in CI guards correctness without timing anything.
+    /// server errors, failed requests, or a figure without data. `maskportal-simulate` exits
+    /// non-zero when there is any, so a short run in CI guards correctness without timing anything.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        let i = &self.integrity;
-        if i.acknowledged_sales as i64 != i.recorded_sales {
-            problems.push(format!(
-                "{} sales acknowledged but {} recorded",
-                i.acknowledged_sales, i.recorded_sales
-            ));
+        let (acknowledged, i) = (self.integrity.acknowledged_sales, &self.integrity.database);
+        if acknowledged as i64 != i.recorded_sales {
+            problems.push(format!("{} sales acknowledged but {} recorded", acknowledged, i.recorded_sales));
         }
         if i.over_quota > 0 {
             problems.push(format!("{} person-weeks over the quota", i.over_quota));
@@ -390,14 +387,14 @@ impl Report {
             String::new(),
         );
         row("  … other answers", refusals.join(", "), String::new(), String::new(), String::new());
-        let i = &self.integrity;
-        let clean = i.acknowledged_sales as i64 == i.recorded_sales
+        let (acknowledged, i) = (self.integrity.acknowledged_sales, &self.integrity.database);
+        let clean = acknowledged as i64 == i.recorded_sales
             && i.over_quota == 0
             && i.stock_mismatches == 0
             && self.server_errors == 0;
         row(
             "integrity: acknowledged = recorded sales",
-            format!("{} = {}", i.acknowledged_sales, i.recorded_sales),
+            format!("{} = {}", acknowledged, i.recorded_sales),
             format!("over quota {}, stock ≠ ledger {}", i.over_quota, i.stock_mismatches),
             format!("5xx {}, transport errors {}", self.server_errors, self.transport_errors),
             if clean { "✓ all zero".into() } else { "✗ MISSED".into() },
@@ -408,7 +405,7 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\nmaskportal simulate · {} · {} sites · {:.0} s morning · workers {} + {} public · pool {} · load {:.2} → {:.2} · {:.0} s",
+            "\nmaskportal-simulate · {} · {} sites · {:.0} s morning · workers {} + {} public · pool {} · load {:.2} → {:.2} · {:.0} s",
             match self.backend {
                 Backend::Sqlite => "SQLite",
                 Backend::Postgres => "PostgreSQL",

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::Rng;
 
-use crate::domain::resident_id::valid_rrn;
+use maskportal::domain::resident_id::valid_rrn;
 
 /// Birth years whose last digit (3 or 8) may buy on a Wednesday: adults of every age.
 const WEDNESDAY_YEARS: [i32; 12] = [1943, 1948, 1953, 1958, 1963, 1968, 1973, 1978, 1983, 1988, 1993, 1998];
@@ -130,7 +130,7 @@ fn mistype(resident_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::resident_id::ResidentId;
+    use maskportal::domain::resident_id::ResidentId;
 
     #[test]
     fn new_people_are_distinct_valid_and_born_in_a_wednesday_year() {

@@ -1,5 +1,7 @@
 //! A deterministic, plausible national directory of mask-selling sites for demos and simulations.
 
+#![expect(clippy::as_conversions, reason = "the generator mixes small counts, indexes and floats")]
+
 use std::f64::consts::TAU;
 
 use rand::rngs::StdRng;

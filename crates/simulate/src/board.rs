@@ -4,16 +4,17 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::board::snapshot::Snapshot;
-use crate::db::changes::PublicRow;
-use crate::http::open_api::v1::stores_by_geo_body;
+use maskportal::board::snapshot::Snapshot;
+use maskportal::board::PublicSite;
+use maskportal::http::open_api::v1::stores_by_geo_body;
+use maskportal::seed::directory::{self, DirectorySite};
 
-use super::stats::Samples;
-use super::CITY_CENTRE;
+use crate::stats::Samples;
+use crate::CITY_CENTRE;
 
 /// storesByGeo at one directory size.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -61,25 +62,30 @@ pub fn scaling(sizes: &[usize], seed: u64) -> Vec<BoardFigure> {
 /// A board of `n` generated sites, every one delivered to, as the publisher would build it.
 fn board(n: usize, seed: u64) -> Snapshot {
     let mut rng = StdRng::seed_from_u64(seed);
-    let at = super::launch_morning().naive_utc();
-    let rows = super::super::directory::generate(n, seed)
+    let at = crate::launch_morning().naive_utc();
+    let rows = directory::generate(n, seed)
         .into_iter()
         .enumerate()
-        .map(|(i, site)| PublicRow {
-            site_id: i as i64 + 1,
-            code: site.code,
-            name: site.name,
-            kind: site.kind.as_str().to_owned(),
-            addr: site.addr,
-            lat: site.lat,
-            lng: site.lng,
-            on_hand: rng.random_range(0..250),
-            stock_at: Some(at),
-            sales_halted: false,
-            updated_at: at,
-        })
+        .map(|(i, site)| public_row(i as i64 + 1, site, rng.random_range(0..250), at))
         .collect();
     Snapshot::build(rows, Utc::now())
+}
+
+/// A generated site as the board's input.
+fn public_row(site_id: i64, site: DirectorySite, on_hand: i64, at: NaiveDateTime) -> PublicSite {
+    PublicSite {
+        site_id,
+        code: site.code,
+        name: site.name,
+        kind: site.kind,
+        addr: site.addr,
+        lat: site.lat,
+        lng: site.lng,
+        on_hand,
+        stock_at: Some(at),
+        sales_halted: false,
+        updated_at: at,
+    }
 }
 
 /// The smallest radius (to a metre) whose answer at the city centre holds `stores` stores.

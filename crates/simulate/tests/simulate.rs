@@ -1,10 +1,10 @@
-//! `maskportal simulate` end to end on a tiny directory: it runs to completion, reports every
+//! `maskportal-simulate` end to end on a tiny directory: it runs to completion, reports every
 //! figure as a finite number, and finds nothing wrong. Nothing is timed here: the figures are
 //! measurements for the README, not pass/fail bars.
 
 use std::collections::HashMap;
 
-use maskportal::cli::simulate::{simulate, Opts, HEADLINE};
+use maskportal_simulate::{simulate, Opts, HEADLINE};
 
 fn tiny(database: Option<String>) -> Opts {
     Opts {
