@@ -77,7 +77,7 @@ async fn an_unknown_asset_is_a_json_404_and_never_a_file_read() {
         let reply = app.get(path).await;
 
         assert_eq!(reply.status, 404, "{path}");
-        assert_eq!(reply.header("content-type"), Some("application/json"), "{path}");
+        assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"), "{path}");
         assert_eq!(reply.body["error"]["code"], "not_found", "{path}");
     }
 }
