@@ -20,11 +20,11 @@ use crate::http::rate_limit::RateLimits;
 use crate::http::server::{serve, Workers};
 use crate::http::state::AppState;
 use crate::secrets::Secrets;
-use crate::services::api_keys;
 use crate::services::counter::Counter;
 use crate::services::operations::Operations;
 use crate::services::publishing::StockEvents;
 use crate::services::sessions::Sessions;
+use crate::services::{api_keys, key_checks};
 
 /// A built server, bound to its port and ready to run.
 pub struct Application {
@@ -43,6 +43,7 @@ impl Application {
         http::telemetry::prometheus();
         let policy = Arc::new(load_policy(&config)?);
         let pool = open_database(&config).await?;
+        key_checks::verify(&pool, &clock, &secrets).await??;
 
         let board = Arc::new(Board::default());
         let publisher = Publisher::load(board.clone(), pool.clone(), clock.clone()).await?;

@@ -30,6 +30,15 @@ impl JwtSecret {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// As [`IdKey::check_value`], for the signing key.
+    pub fn check_value(&self) -> String {
+        use hmac::Mac;
+        // HMAC accepts keys of any length.
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        mac.update(b"maskportal key check: session token key");
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 impl std::fmt::Debug for JwtSecret {

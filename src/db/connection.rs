@@ -95,8 +95,11 @@ impl ConnectionManager {
 
 /// WAL lets readers run beside the writer; `synchronous=FULL` fsyncs every commit, because an
 /// acknowledged sale must survive a power cut, not only a crash of this process.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+/// The busy timeout comes first: setting WAL mode takes a lock too, and without the timeout a
+/// second process opening the file while another writes (the CLI beside a running server) fails
+/// at once with `database is locked` instead of waiting its turn.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;

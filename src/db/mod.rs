@@ -5,6 +5,7 @@ pub mod audit;
 pub mod changes;
 pub mod connection;
 pub mod idempotency;
+pub mod key_checks;
 pub mod migrations;
 pub mod quota;
 pub mod sales;

@@ -161,6 +161,14 @@ diesel::joinable!(sale_voids -> sales (sale_id));
 diesel::joinable!(stock_ledger -> sites (site_id));
 diesel::joinable!(change_log -> sites (site_id));
 
+diesel::table! {
+    key_checks (name) {
+        name -> Text,
+        check_value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     sites,
     site_stock,

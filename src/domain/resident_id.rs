@@ -252,6 +252,14 @@ impl IdKey {
         // HMAC accepts keys of any length, so once the length is checked this cannot fail.
         Hmac::new_from_slice(&bytes).map(Self).map_err(|_| too_short)
     }
+
+    /// A value that tells whether two nodes hold the same key without revealing it: the key's
+    /// HMAC of a fixed label, kept in the database by the first node to start.
+    pub fn check_value(&self) -> String {
+        let mut mac = self.0.clone();
+        mac.update(b"maskportal key check: resident id key");
+        hex::encode(mac.finalize().into_bytes())
+    }
 }
 
 impl fmt::Debug for IdKey {

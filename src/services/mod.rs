@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod counter;
 pub mod idempotency;
 pub mod integrity;
+pub mod key_checks;
 pub mod login_throttle;
 pub mod operations;
 pub mod passwords;

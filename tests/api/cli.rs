@@ -136,3 +136,22 @@ fn demo_seeds_a_directory_and_keeps_its_secrets_in_0600_files_outside_the_databa
     assert!(!again.contains("seeded"), "{again}");
     assert_eq!(std::fs::read(db.secrets_dir().join("maskportal-id.key")).unwrap(), key_before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_cli_writers_beside_a_running_server_on_sqlite_queue_and_all_succeed() {
+    let app = crate::helpers::TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let db = &app.db;
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            for writer in 0..16 {
+                scope.spawn(move || {
+                    for round in 0..6 {
+                        crate::helpers::add_site_by_cli(db, &format!("9{writer:02}{round}0001"));
+                    }
+                });
+            }
+        })
+    });
+    let listed = stdout(&maskportal(db, &["admin", "site", "list"], None));
+    assert_eq!(listed.lines().filter(|line| line.contains("테스트약국")).count(), 96, "{listed}");
+}

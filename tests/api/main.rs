@@ -12,6 +12,7 @@ mod counter;
 mod counter_page;
 mod crash;
 mod health;
+mod keys;
 mod open_api;
 mod operations;
 mod security;
