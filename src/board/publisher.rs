@@ -13,7 +13,7 @@ use crate::domain::clock::Clock;
 use crate::domain::site::SiteKind;
 use crate::services::publishing::StockChange;
 
-use super::snapshot::{PublicSite, Snapshot};
+use super::snapshot::{PublicSite, SiteInfo, Snapshot};
 use super::{Board, FeedEntry};
 
 /// At most this many log entries are read per pass.
@@ -144,13 +144,15 @@ impl Publisher {
 /// (the schema's CHECK admits none).
 fn public_site(row: PublicRow) -> PublicSite {
     PublicSite {
-        kind: row.kind.parse().unwrap_or(SiteKind::Pharmacy),
         site_id: row.site_id,
-        code: row.code,
-        name: row.name,
-        addr: row.addr,
-        lat: row.lat,
-        lng: row.lng,
+        info: SiteInfo {
+            kind: row.kind.parse().unwrap_or(SiteKind::Pharmacy),
+            code: row.code,
+            name: row.name,
+            addr: row.addr,
+            lat: row.lat,
+            lng: row.lng,
+        },
         on_hand: row.on_hand,
         stock_at: row.stock_at,
         sales_halted: row.sales_halted,

@@ -14,7 +14,7 @@ use crate::domain::site::SiteKind;
 use crate::domain::stock_status::RemainStat;
 
 /// What does not change when stock moves.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SiteInfo {
     pub code: String,
     pub name: String,
@@ -96,7 +96,7 @@ impl Snapshot {
     pub fn build(rows: Vec<PublicSite>, now: DateTime<Utc>) -> Self {
         let mut stores: Vec<Arc<Store>> = rows
             .iter()
-            .map(|row| Arc::new(Store::new(row.site_id, Arc::new(info_of(row)), row, now)))
+            .map(|row| Arc::new(Store::new(row.site_id, Arc::new(row.info.clone()), row, now)))
             .collect();
         stores.sort_by(|a, b| a.info.code.cmp(&b.info.code));
         Self::indexed(stores)
@@ -130,18 +130,17 @@ impl Snapshot {
         let mut stores = self.stores.clone();
         let mut reindex = false;
         for row in rows {
-            let info = info_of(row);
             match self.position.get(&row.site_id) {
                 Some(&i) => {
                     let old = &stores[index(i)];
-                    let same_place = *old.info == info;
-                    let info = if same_place { old.info.clone() } else { Arc::new(info) };
+                    let same_place = *old.info == row.info;
+                    let info = if same_place { old.info.clone() } else { Arc::new(row.info.clone()) };
                     reindex |= !same_place;
                     stores[index(i)] = Arc::new(Store::new(row.site_id, info, row, now));
                 }
                 None => {
                     reindex = true;
-                    stores.push(Arc::new(Store::new(row.site_id, Arc::new(info), row, now)));
+                    stores.push(Arc::new(Store::new(row.site_id, Arc::new(row.info.clone()), row, now)));
                 }
             }
         }
@@ -207,27 +206,11 @@ impl Snapshot {
 #[derive(Debug, Clone)]
 pub struct PublicSite {
     pub site_id: i64,
-    pub code: String,
-    pub name: String,
-    pub kind: SiteKind,
-    pub addr: String,
-    pub lat: f64,
-    pub lng: f64,
+    pub info: SiteInfo,
     pub on_hand: i64,
     pub stock_at: Option<NaiveDateTime>,
     pub sales_halted: bool,
     pub updated_at: NaiveDateTime,
-}
-
-fn info_of(row: &PublicSite) -> SiteInfo {
-    SiteInfo {
-        code: row.code.clone(),
-        name: row.name.clone(),
-        kind: row.kind,
-        addr: row.addr.clone(),
-        lat: row.lat,
-        lng: row.lng,
-    }
 }
 
 /// Haversine distance in metres.
@@ -258,12 +241,14 @@ mod tests {
         let t = DateTime::from_timestamp(1_583_888_400, 0).unwrap().naive_utc();
         PublicSite {
             site_id,
-            code: code.into(),
-            name: format!("약국{code}"),
-            kind: SiteKind::Pharmacy,
-            addr: addr.into(),
-            lat,
-            lng,
+            info: SiteInfo {
+                code: code.into(),
+                name: format!("약국{code}"),
+                kind: SiteKind::Pharmacy,
+                addr: addr.into(),
+                lat,
+                lng,
+            },
             on_hand,
             stock_at: (on_hand > 0).then_some(t),
             sales_halted: false,

@@ -8,6 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use maskportal::board::snapshot::SiteInfo;
 use maskportal::board::snapshot::Snapshot;
 use maskportal::board::PublicSite;
 use maskportal::http::open_api::v1::stores_by_geo_body;
@@ -75,12 +76,14 @@ fn board(n: usize, seed: u64) -> Snapshot {
 fn public_row(site_id: i64, site: DirectorySite, on_hand: i64, at: NaiveDateTime) -> PublicSite {
     PublicSite {
         site_id,
-        code: site.code,
-        name: site.name,
-        kind: site.kind,
-        addr: site.addr,
-        lat: site.lat,
-        lng: site.lng,
+        info: SiteInfo {
+            code: site.code,
+            name: site.name,
+            kind: site.kind,
+            addr: site.addr,
+            lat: site.lat,
+            lng: site.lng,
+        },
         on_hand,
         stock_at: Some(at),
         sales_halted: false,
