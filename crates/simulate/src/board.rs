@@ -4,15 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDateTime, Utc};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-
-use maskportal::board::snapshot::SiteInfo;
 use maskportal::board::snapshot::Snapshot;
-use maskportal::board::PublicSite;
 use maskportal::http::open_api::v1::stores_by_geo_body;
-use maskportal::seed::directory::{self, DirectorySite};
+use maskportal::seed;
 
 use crate::stats::Samples;
 use crate::CITY_CENTRE;
@@ -35,7 +29,8 @@ pub struct BoardFigure {
 /// default) with m=1000 is the reference for the constant-answer figure.
 pub fn scaling(sizes: &[usize], seed: u64) -> Vec<BoardFigure> {
     let (lat, lng) = CITY_CENTRE;
-    let boards: Vec<(usize, Snapshot)> = sizes.iter().map(|&n| (n, board(n, seed))).collect();
+    let boards: Vec<(usize, Snapshot)> =
+        sizes.iter().map(|&n| (n, seed::board(n, seed, crate::launch_morning()))).collect();
     let reference =
         boards.get(boards.len() / 2).map_or(100, |(_, board)| board.near(lat, lng, 1000.0).len().max(1));
     let figures = boards
@@ -58,37 +53,6 @@ pub fn scaling(sizes: &[usize], seed: u64) -> Vec<BoardFigure> {
         .collect();
     drop(boards);
     figures
-}
-
-/// A board of `n` generated sites, every one delivered to, as the publisher would build it.
-fn board(n: usize, seed: u64) -> Snapshot {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let at = crate::launch_morning().naive_utc();
-    let rows = directory::generate(n, seed)
-        .into_iter()
-        .enumerate()
-        .map(|(i, site)| public_row(i as i64 + 1, site, rng.random_range(0..250), at))
-        .collect();
-    Snapshot::build(rows, Utc::now())
-}
-
-/// A generated site as the board's input.
-fn public_row(site_id: i64, site: DirectorySite, on_hand: i64, at: NaiveDateTime) -> PublicSite {
-    PublicSite {
-        site_id,
-        info: SiteInfo {
-            code: site.code,
-            name: site.name,
-            kind: site.kind,
-            addr: site.addr,
-            lat: site.lat,
-            lng: site.lng,
-        },
-        on_hand,
-        stock_at: Some(at),
-        sales_halted: false,
-        updated_at: at,
-    }
 }
 
 /// The smallest radius (to a metre) whose answer at the city centre holds `stores` stores.
