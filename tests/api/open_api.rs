@@ -102,7 +102,8 @@ on_both_backends! {
         let mut walked = Vec::new();
         for page in 1..=3 {
             let body = app.get(&format!("/corona19-masks/v1/stores/json?page={page}&perPage=5")).await.body;
-            assert_eq!((body["page"].as_u64(), body["totalCount"].as_u64(), body["totalPages"].as_u64()), (Some(page), Some(12), Some(3)));
+            let page_text = page.to_string();
+            assert_eq!((body["page"].as_str(), body["totalCount"].as_u64(), body["totalPages"].as_u64()), (Some(page_text.as_str()), Some(12), Some(3)));
             assert_eq!(body["count"].as_u64(), Some(if page < 3 { 5 } else { 2 }));
             walked.extend(codes(&body["storeInfos"]).into_iter().map(str::to_owned));
         }
@@ -120,7 +121,20 @@ on_both_backends! {
             assert_eq!((all["count"].as_u64(), all["totalPages"].as_u64()), (Some(12), Some(1)));
         }
         let default = app.get("/corona19-masks/v1/sales/json").await.body;
-        assert_eq!((default["page"].as_u64(), default["count"].as_u64()), (Some(1), Some(12)));
+        assert_eq!((default["page"].as_str(), default["count"].as_u64()), (Some("1"), Some(12)));
+    }
+}
+
+on_both_backends! {
+    async fn v1_lists_send_page_as_a_string_of_digits_and_the_counts_as_numbers(app: TestApp) {
+        with_stores(&app).await;
+        for list in ["stores", "sales"] {
+            let path = format!("/corona19-masks/v1/{list}/json?page=2&perPage=4");
+            assert_eq!(app.get(&path).await.body["page"], "2", "{path}");
+            let text = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+            assert!(text.starts_with(r#"{"count":2,"page":"2","#), "{text}");
+            assert!(text.ends_with(r#"],"totalCount":6,"totalPages":2}"#), "{text}");
+        }
     }
 }
 
@@ -231,6 +245,39 @@ on_both_backends! {
         assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
         assert!(preflight.headers()["access-control-allow-methods"].to_str().unwrap().contains("GET"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_fetches_every_2020_page_at_once_by_default_and_a_flood_is_still_cut() {
+    let app = TestApp::spawn_on(TestDatabase::sqlite(), maskportal::domain::clock::Clock::system()).await;
+    with_stores(&app).await;
+    // The 2020 directory (26,549 stores) is 54 pages of stores/json and 54 of sales/json at the
+    // default perPage of 500; a 2020 client fetches them all at once and exits on any non-200.
+    let pages = (1..=54).flat_map(|page| {
+        ["stores", "sales"].map(|list| format!("/corona19-masks/v1/{list}/json?page={page}"))
+    });
+    let all_at_once = futures_util::future::join_all(pages.map(|path| {
+        let app = &app;
+        async move { app.get(&path).await.status }
+    }))
+    .await;
+    assert_eq!(all_at_once.len(), 108);
+    assert!(all_at_once.iter().all(|&status| status == 200), "{all_at_once:?}");
+
+    // A flood that keeps coming from the same address is cut once the burst is spent.
+    let mut cut = false;
+    for _ in 0..20 {
+        let batch = futures_util::future::join_all((0..100).map(|_| {
+            let app = &app;
+            async move { app.get("/corona19-masks/v1/sales/json").await.status }
+        }))
+        .await;
+        if batch.contains(&429) {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "2,000 more requests from one address were never refused");
 }
 
 #[tokio::test]
