@@ -177,6 +177,42 @@ on_both_backends! {
     }
 }
 
+/// `text` percent-encoded for a query string.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+on_both_backends! {
+    async fn stores_by_addr_finds_lot_numbers_short_and_renamed_province_names(app: TestApp) {
+        app.seed_sites(&[
+            Place::pharmacy("60000001", 37.511, 127.031, "서울특별시 강남구 논현동 200-1"),
+            Place::pharmacy("60000002", 35.726, 128.262, "경북 고령군 대가야읍 대가야로 608 "),
+            Place::pharmacy("60000003", 37.512, 127.032, "서울특별시 강남구 논현동 12-1,"),
+            Place::pharmacy("60000004", 37.881, 127.730, "강원특별자치도 춘천시 중앙로 1 (옥천동)"),
+            Place::pharmacy("60000005", 37.871, 127.720, "강원도 춘천시 옥천동 50"),
+        ]);
+        eventually(Duration::from_secs(3), || async {
+            app.get("/corona19-masks/v1/stores/json").await.body["totalCount"] == 5
+        })
+        .await;
+        let by_addr = |query: &str| {
+            let (app, path) = (&app, format!("/corona19-masks/v1/storesByAddr/json?address={}", encoded(query)));
+            async move {
+                let reply = app.get(&path).await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                codes(&reply.body["stores"]).into_iter().map(str::to_owned).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(by_addr("서울특별시 강남구 논현동").await, ["60000001", "60000003"]);
+        assert_eq!(by_addr("경상북도 고령군 대가야읍").await, ["60000002"]);
+        for province in ["강원특별자치도", "강원도"] {
+            assert_eq!(by_addr(&format!("{province} 춘천시 옥천동")).await, ["60000004", "60000005"], "{province}");
+        }
+    }
+}
+
 on_both_backends! {
     async fn v1_tolerates_trailing_slashes_unknown_parameters_and_a_json_content_type(app: TestApp) {
         with_stores(&app).await;
