@@ -70,10 +70,12 @@ pub struct Rate {
     pub burst: NonZeroU32,
 }
 
-/// Lets a 2020 app page through every store back to back and poll every few seconds, while a
-/// flood from one address is cut.
+/// Lets one address fetch every page of stores/json and sales/json at once, in parallel, at
+/// the 2020 directory's size (26,549 stores: 54 + 54 pages at perPage 500, so 108 requests,
+/// with room to spare), and poll every few seconds, while a sustained flood from one address
+/// is cut to 20 a second once the burst is spent.
 const DEFAULT_PUBLIC_RATE: Rate =
-    Rate { per_second: NonZeroU32::new(20).unwrap(), burst: NonZeroU32::new(100).unwrap() };
+    Rate { per_second: NonZeroU32::new(20).unwrap(), burst: NonZeroU32::new(200).unwrap() };
 
 /// The open API's limits and caching.
 #[derive(Debug, Clone)]

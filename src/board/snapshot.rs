@@ -303,6 +303,35 @@ mod tests {
     }
 
     #[test]
+    fn areas_index_lot_numbers_trailing_junk_short_and_renamed_province_names() {
+        let board = Snapshot::build(
+            vec![
+                row(1, "50000001", 37.51, 127.03, "서울특별시 강남구 논현동 200-1", 0),
+                row(2, "50000002", 35.72, 128.26, "경북 고령군 대가야읍 대가야로 608 ", 0),
+                row(3, "50000003", 37.51, 127.04, "서울특별시 강남구 논현동 12-1,", 0),
+                row(4, "50000004", 37.88, 127.73, "강원특별자치도 춘천시 중앙로 1 (옥천동)", 0),
+                row(5, "50000005", 37.87, 127.72, "강원도 춘천시 옥천동 50", 0),
+                row(6, "50000006", 35.82, 127.15, "전북특별자치도 전주시 완산구 팔달로 1 (중앙동3가)", 0),
+                row(7, "50000007", 35.81, 127.14, "전라북도 전주시 완산구 전라감영로 2 (중앙동3가)", 0),
+            ],
+            Utc::now(),
+        );
+        let query = |raw: &str| {
+            board.in_area(&AreaQuery::parse(raw).unwrap()).iter().map(|s| s.site_id).collect::<Vec<_>>()
+        };
+        assert_eq!(query("서울특별시 강남구 논현동"), [1, 3]);
+        assert_eq!(query("경상북도 고령군"), [2]);
+        assert_eq!(query("경북 고령군 대가야읍"), [2]);
+        for province in ["강원특별자치도", "강원도", "강원"] {
+            assert_eq!(query(&format!("{province} 춘천시")), [4, 5], "{province}");
+            assert_eq!(query(&format!("{province} 춘천시 옥천동")), [4, 5], "{province}");
+        }
+        for province in ["전북특별자치도", "전라북도", "전북"] {
+            assert_eq!(query(&format!("{province} 전주시 완산구 중앙동3가")), [6, 7], "{province}");
+        }
+    }
+
+    #[test]
     fn a_stock_change_keeps_the_indexes_and_a_new_site_rebuilds_them() {
         let board = board();
         let changed = board.with_changes(

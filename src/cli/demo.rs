@@ -10,7 +10,7 @@ use crate::domain::account::{Password, Username};
 use crate::domain::client_key::ClientKey;
 use crate::domain::clock::Clock;
 use crate::domain::quantity::Quantity;
-use crate::domain::site::{DisplayText, SiteCode, SiteKind};
+use crate::domain::site::{Note, SiteCode, SiteKind};
 use crate::seed::{directory, registration};
 use crate::services::counter::{Actor, Counter};
 use crate::services::publishing::StockEvents;
@@ -122,7 +122,7 @@ fn deliver_opening_stock(
             };
             let delivery = Delivery {
                 quantity: Quantity::new(quantity)?,
-                reference: Some(DisplayText::parse("demo opening stock")?),
+                reference: Some(Note::parse("demo opening stock")?),
                 client_key: ClientKey::parse(&uuid::Uuid::new_v4().to_string())?,
             };
             counter.stock_in(&actor, delivery).await?;

@@ -1,6 +1,8 @@
 //! One connection type over SQLite and PostgreSQL, its pool, and write transactions.
 
-use std::path::PathBuf;
+use std::fs::OpenOptions;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -101,6 +103,23 @@ impl ConnectionManager {
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
+/// Creates a missing SQLite database file with mode 0600 before SQLite opens it, because
+/// SQLite creates a file readable by everyone (0644) and gives its `-wal` and `-shm` files the
+/// database file's mode. The database holds fingerprints and birth years that, with the ID
+/// key, give back full resident numbers. An existing file keeps the mode it has; an in-memory
+/// database or a `file:` URI is left to SQLite.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let name = path.to_string_lossy();
+    if name.is_empty() || name == ":memory:" || name.starts_with("file:") {
+        return Ok(());
+    }
+    match OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
     type Error = diesel::r2d2::Error;
@@ -109,6 +128,12 @@ impl r2d2::ManageConnection for ConnectionManager {
         use diesel::r2d2::Error;
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
+                create_private(path).map_err(|e| {
+                    Error::ConnectionError(diesel::ConnectionError::BadConnection(format!(
+                        "cannot create the SQLite file {}: {e}",
+                        path.display()
+                    )))
+                })?;
                 let mut conn =
                     SqliteConnection::establish(&path.to_string_lossy()).map_err(Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_PRAGMAS).map_err(Error::QueryError)?;

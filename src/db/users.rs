@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{sites, users};
 use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,8 +39,13 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
     users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
 }
 
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
-    users::table.order(users::username).select(UserRow::as_select()).load(conn)
+/// Every account by username, with the code of its site (`None` for admins).
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<(UserRow, Option<String>)>> {
+    users::table
+        .left_join(sites::table)
+        .order(users::username)
+        .select((UserRow::as_select(), sites::code.nullable()))
+        .load(conn)
 }
 
 pub fn set_disabled(conn: &mut DbConnection, id: i64, disabled: bool) -> QueryResult<usize> {

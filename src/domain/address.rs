@@ -1,27 +1,42 @@
 //! Korean administrative areas: where an address lies (시/도, 시/군/구, 읍/면/동), and the area
 //! an open-API caller asks for.
 
-/// Splits a road address into (시/도, 시/군/구, 읍/면/동), borrowing from `addr`.
+/// Splits an address into (시/도, 시/군/구, 읍/면/동), borrowing from `addr`.
 ///
-/// Reads the single-space-separated 2020 style this module writes: the 시/군/구 may be two
-/// words (`수원시 팔달구`) and is empty in 세종특별자치시; the third part is the 읍 or 면 word
-/// after it, or else the 동 (or `…가`) leading the closing parentheses.
+/// Reads road addresses in the 2020 style (`서울특별시 강남구 논현로 123 (논현동)`) and lot-number
+/// (지번) addresses (`서울특별시 강남구 논현동 200-1`): the 시/군/구 may be two words
+/// (`수원시 팔달구`) and is empty in 세종특별자치시; the third part is the 읍, 면 or 동 (or `…가`)
+/// word right after it, or else the 동 leading the closing parentheses. Words may be separated
+/// by any run of whitespace, and trailing spaces, commas and full stops (as 2020 rows had them)
+/// are ignored. The 시/도 is returned as written: [`canonical_sido`] names it.
 pub fn admin_area_of(addr: &str) -> (&str, &str, Option<&str>) {
-    let addr = addr.trim();
-    let (sido, rest) = addr.split_once(' ').unwrap_or((addr, ""));
-    let mut sigungu_end = 0;
+    let addr = addr.trim_start().trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '.'));
+    let (sido, rest) = first_word(addr);
+    let sigungu_start = rest.len() - rest.trim_start().len();
+    let mut sigungu_end = sigungu_start;
     let mut tail = rest;
     for _ in 0..2 {
-        let (word, after) = tail.split_once(' ').unwrap_or((tail, ""));
+        let (word, after) = first_word(tail);
         if !is_named(word, &['시', '군', '구']) {
             break;
         }
-        sigungu_end = rest.len() - tail.len() + word.len();
+        sigungu_end = rest.len() - tail.trim_start().len() + word.len();
         tail = after;
     }
-    let next_word = tail.split_once(' ').map_or(tail, |(word, _)| word);
-    let area = if is_named(next_word, &['읍', '면']) { Some(next_word) } else { parenthesised_dong(addr) };
-    (sido, &rest[..sigungu_end], area)
+    let (next_word, _) = first_word(tail);
+    // Road names end in 로 or 길, so a 동 or 가 word here is the 동 of a lot-number address.
+    let area = if is_named(next_word, &['읍', '면', '동', '가']) {
+        Some(next_word)
+    } else {
+        parenthesised_dong(addr)
+    };
+    (sido, &rest[sigungu_start..sigungu_end], area)
+}
+
+/// The first word of `text` and what follows it, across any run of leading whitespace.
+fn first_word(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    text.split_once(char::is_whitespace).unwrap_or((text, ""))
 }
 
 /// Whether `word` is a place name (two or more characters) ending in one of `suffixes`.
@@ -134,6 +149,63 @@ mod tests {
         ];
         for (addr, expected) in cases {
             assert_eq!(admin_area_of(addr), expected, "{addr}");
+        }
+    }
+
+    #[test]
+    fn admin_area_of_reads_lot_number_addresses() {
+        let cases = [
+            ("서울특별시 강남구 논현동 200-1", ("서울특별시", "강남구", Some("논현동"))),
+            ("서울특별시 강남구 논현동 산 12-3", ("서울특별시", "강남구", Some("논현동"))),
+            ("경기도 수원시 팔달구 인계동 1111-1 2층", ("경기도", "수원시 팔달구", Some("인계동"))),
+            ("서울특별시 중구 태평로1가 31", ("서울특별시", "중구", Some("태평로1가"))),
+            ("세종특별자치시 보람동 100", ("세종특별자치시", "", Some("보람동"))),
+            ("경상북도 고령군 대가야읍 연조리 123", ("경상북도", "고령군", Some("대가야읍"))),
+        ];
+        for (addr, expected) in cases {
+            assert_eq!(admin_area_of(addr), expected, "{addr}");
+        }
+    }
+
+    #[test]
+    fn admin_area_of_ignores_trailing_junk_and_extra_spaces_as_2020_rows_had_them() {
+        let cases = [
+            ("경상북도 고령군 대가야읍 대가야로 608 ", ("경상북도", "고령군", Some("대가야읍"))),
+            ("서울특별시 강남구 논현동 12-1,", ("서울특별시", "강남구", Some("논현동"))),
+            ("서울특별시 강남구 논현로 12-1,", ("서울특별시", "강남구", None)),
+            ("서울특별시 강남구 논현로 123 (논현동), ", ("서울특별시", "강남구", Some("논현동"))),
+            ("서울특별시 강남구 논현로 123 (논현동).", ("서울특별시", "강남구", Some("논현동"))),
+            (" 서울특별시  강남구\t논현로 123  (논현동)", ("서울특별시", "강남구", Some("논현동"))),
+        ];
+        for (addr, expected) in cases {
+            assert_eq!(admin_area_of(addr), expected, "{addr:?}");
+        }
+    }
+
+    #[test]
+    fn short_province_names_read_as_their_official_names() {
+        let (sido, sigungu, area) = admin_area_of("경북 고령군 대가야읍 대가야로 608 ");
+        assert_eq!((canonical_sido(sido), sigungu, area), ("경상북도", "고령군", Some("대가야읍")));
+        for (short, full) in [
+            ("서울", "서울특별시"),
+            ("서울시", "서울특별시"),
+            ("경북", "경상북도"),
+            ("제주", "제주특별자치도"),
+        ] {
+            assert_eq!(canonical_sido(short), full, "{short}");
+        }
+    }
+
+    #[test]
+    fn renamed_provinces_and_their_old_names_are_one_province() {
+        for (new, old, short) in
+            [("강원특별자치도", "강원도", "강원"), ("전북특별자치도", "전라북도", "전북")]
+        {
+            assert_eq!(canonical_sido(new), canonical_sido(old), "{new}");
+            assert_eq!(canonical_sido(short), canonical_sido(old), "{short}");
+            let by_new = AreaQuery::parse(&format!("{new} 춘천시")).unwrap();
+            let by_old = AreaQuery::parse(&format!("{old} 춘천시")).unwrap();
+            assert_eq!(by_new, by_old);
         }
     }
 

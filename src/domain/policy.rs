@@ -5,6 +5,7 @@
 //!
 //! ```toml
 //! name = "Korea, launch rules"
+//! accept_1800s = false            # optional, default false: refuse seventh digits 9 and 0
 //!
 //! [[period]]                      # one table per period, in order of `from`
 //! from = 2020-03-09               # KST date it starts; it lasts until the next period's `from`
@@ -41,6 +42,7 @@ use crate::domain::resident_id::{BirthYear, Person};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     name: String,
+    accept_1800s: bool,
     periods: Vec<Period>,
 }
 
@@ -191,7 +193,7 @@ impl Policy {
             let period = period.map_err(|error| PolicyError::Period { number: index + 1, label, error })?;
             periods.push(period);
         }
-        Ok(Self { name: name.to_owned(), periods })
+        Ok(Self { name: name.to_owned(), accept_1800s: raw.accept_1800s, periods })
     }
 
     /// The default policy: the March 2020 launch rules with no end date.
@@ -202,6 +204,12 @@ impl Policy {
     /// The policy's name, for logs and the health check.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether numbers of people born in the 1800s (seventh digit 9 or 0) are accepted. Nobody
+    /// born then was alive in 2020, so such a number at the counter is a mistake or made up.
+    pub fn accept_1800s(&self) -> bool {
+        self.accept_1800s
     }
 
     /// Every period, in order of start; never empty.
@@ -441,6 +449,8 @@ impl ProxyRules {
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
     name: String,
+    #[serde(default)]
+    accept_1800s: bool,
     #[serde(default, rename = "period")]
     periods: Vec<RawPeriod>,
 }
@@ -632,6 +642,22 @@ mod tests {
         assert!(proxy.may_buy_for(year(1985), Some(ProxyCategory::CareRecipient)));
         assert!(proxy.may_buy_for(year(1985), Some(ProxyCategory::Disabled)));
         assert!(!proxy.may_buy_for(year(1985), None));
+    }
+
+    #[test]
+    fn the_1800s_are_refused_unless_a_policy_says_otherwise() {
+        assert!(!Policy::korea_launch().unwrap().accept_1800s());
+        assert!(!Policy::from_toml_str(KOREA_2020).unwrap().accept_1800s());
+        assert!(!one_period("id_check = true\nweekly_quota = 2").unwrap().accept_1800s());
+
+        let with = |value: &str| {
+            Policy::from_toml_str(&format!(
+                "name = \"x\"\naccept_1800s = {value}\n[[period]]\nfrom = 2020-03-09\nlabel = \"x\"\nid_check = true\nweekly_quota = 2"
+            ))
+        };
+        assert!(with("true").unwrap().accept_1800s());
+        assert!(!with("false").unwrap().accept_1800s());
+        assert!(toml_error(with("\"yes\"")).contains("bool"));
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub enum ResidentIdError {
     Checksum,
     #[error("the first six digits are not a real birth date")]
     Date,
+    /// A real date, but after today: nobody at the counter was born then.
+    #[error("the birth date is after today; the number was probably mistyped")]
+    BornAfterToday,
+    /// A seventh digit of 9 or 0 (born in the 1800s), which the policy does not accept.
+    #[error("numbers of people born in the 1800s (seventh digit 9 or 0) are not accepted")]
+    Born1800s,
 }
 
 impl ResidentIdError {
@@ -45,7 +51,7 @@ impl ResidentIdError {
         match self {
             Self::Format => "resident_id_format",
             Self::Checksum => "resident_id_checksum",
-            Self::Date => "resident_id_date",
+            Self::Date | Self::BornAfterToday | Self::Born1800s => "resident_id_date",
         }
     }
 }
@@ -103,6 +109,21 @@ impl ResidentId {
         self.origin
     }
 
+    /// Whether the number can belong to someone at the counter on `today` (a KST date): born
+    /// no later than today, and not in the 1800s unless `accept_1800s`.
+    ///
+    /// Parsing cannot check this, because it needs the service clock: a number is parsed at
+    /// the edge, then checked here where the clock and the policy are.
+    pub fn check_birth(&self, today: NaiveDate, accept_1800s: bool) -> Result<(), ResidentIdError> {
+        if self.birth_date > today {
+            return Err(ResidentIdError::BornAfterToday);
+        }
+        if self.birth_year.0 < 1900 && !accept_1800s {
+            return Err(ResidentIdError::Born1800s);
+        }
+        Ok(())
+    }
+
     /// The final digit of the number (its check digit), which odd/even rules key on.
     pub fn last_digit(&self) -> u8 {
         self.digits[12]
@@ -141,6 +162,68 @@ fn ascii_digits(text: &str) -> Option<[u8; 13]> {
         *slot = byte - b'0';
     }
     Some(digits)
+}
+
+/// Whether `text` holds something shaped like a resident registration number, so that free
+/// text kept in append-only tables (a void reason, a delivery reference) never stores one.
+///
+/// What counts: six digits that read as a month and day (`YYMMDD`, MM 01–12, DD 01–31), then
+/// seven digits, either run together or split by one to three characters of spaces with at
+/// most one dash among them (`-`, `‐`, `‒`, `–`, `—`, `−`, `－`), so `850101-1234566`,
+/// `8501011234566`, `850101 1234566` and `850101 – 1234566` all count. Fullwidth digits count
+/// as digits. The check digit is not asked for: a mistyped number is still mostly someone's
+/// number, and numbers issued since October 2020 have none. A digit run of another length (a
+/// longer barcode, a six-digit date followed by a short number) does not count.
+pub fn holds_resident_number(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |at: usize| chars.get(at).copied().and_then(digit_value);
+    let run_from = |at: usize| (at..).take_while(|&i| digit(i).is_some()).count();
+    let two = |at: usize| Some(digit(at)? * 10 + digit(at + 1)?);
+    let reads_as_birth_date = |at: usize| {
+        two(at + 2).is_some_and(|month| (1..=12).contains(&month))
+            && two(at + 4).is_some_and(|day| (1..=31).contains(&day))
+    };
+
+    let mut at = 0;
+    while at < chars.len() {
+        let run = run_from(at);
+        if run == 0 {
+            at += 1;
+            continue;
+        }
+        let shaped = match run {
+            13 => true,
+            6 => {
+                let gap = chars[at + 6..].iter().take_while(|&&c| c.is_whitespace() || is_dash(c)).count();
+                let dashes = chars[at + 6..at + 6 + gap].iter().filter(|&&c| is_dash(c)).count();
+                (1..=3).contains(&gap) && dashes <= 1 && run_from(at + 6 + gap) == 7
+            }
+            _ => false,
+        };
+        if shaped && reads_as_birth_date(at) {
+            return true;
+        }
+        at += run;
+    }
+    false
+}
+
+/// The value of an ASCII or fullwidth decimal digit.
+fn digit_value(c: char) -> Option<u8> {
+    let value = match c {
+        '0'..='9' => u32::from(c) - u32::from('0'),
+        '０'..='９' => u32::from(c) - u32::from('０'),
+        _ => return None,
+    };
+    u8::try_from(value).ok()
+}
+
+/// The dashes people put between the halves of a number: ASCII, Unicode and fullwidth.
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2212}' | '\u{FF0D}'
+    )
 }
 
 /// `(11 − Σ digit×weight mod 11) mod 10` over the first twelve digit values.
@@ -446,6 +529,85 @@ mod tests {
             assert_eq!(ResidentId::parse(raw), Err(error));
             assert_eq!(error.code(), code);
             assert!(!error.to_string().contains("8501"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_birth_date_after_today_is_refused_and_today_itself_is_not() {
+        let today = date(2020, 3, 11);
+        let born = |birth: NaiveDate, g: u8| ResidentId::parse(&valid_rrn(birth, g, 1)).unwrap();
+        assert_eq!(born(date(2020, 3, 11), 3).check_birth(today, false), Ok(()));
+        assert_eq!(born(date(1983, 5, 15), 1).check_birth(today, false), Ok(()));
+        for (birth, g) in [(date(2020, 3, 12), 4), (date(2028, 5, 15), 3), (date(2038, 1, 1), 7)] {
+            assert_eq!(
+                born(birth, g).check_birth(today, false),
+                Err(ResidentIdError::BornAfterToday),
+                "{birth}"
+            );
+        }
+        // The same number is fine once its birthday has come.
+        assert_eq!(born(date(2028, 5, 15), 3).check_birth(date(2028, 5, 15), false), Ok(()));
+        assert_eq!(ResidentIdError::BornAfterToday.code(), "resident_id_date");
+    }
+
+    #[test]
+    fn the_1800s_are_refused_unless_accepted() {
+        let today = date(2020, 3, 11);
+        for g in [9, 0] {
+            let id = ResidentId::parse(&valid_rrn(date(1898, 5, 15), g, 1)).unwrap();
+            assert_eq!(id.check_birth(today, false), Err(ResidentIdError::Born1800s), "G={g}");
+            assert_eq!(id.check_birth(today, true), Ok(()), "G={g}");
+        }
+        let born_1900 = ResidentId::parse(&valid_rrn(date(1900, 1, 1), 1, 1)).unwrap();
+        assert_eq!(born_1900.check_birth(today, false), Ok(()));
+        assert_eq!(ResidentIdError::Born1800s.code(), "resident_id_date");
+    }
+
+    #[test]
+    fn a_number_in_free_text_is_found_with_any_common_separator() {
+        for text in [
+            "850101-1234566",
+            "8501011234566",
+            "850101 1234566",
+            "850101  1234566",
+            "850101 - 1234566",
+            "850101\u{2013}1234566",
+            "850101 \u{2014} 1234566",
+            "850101\u{FF0D}1234566",
+            "８５０１０１-１２３４５６６",
+            "손님 850101-1234567 환불",
+            "refund for 850101-1234566.",
+            "(8501011234566)",
+            "ref:850101-1234566",
+            "2020-850101-1234566",
+        ] {
+            assert!(holds_resident_number(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn text_without_a_number_shaped_like_one_passes() {
+        for text in [
+            "",
+            "손님 요청으로 취소",
+            "wrong quantity",
+            "송장 2020-03-11 #123",
+            "850101-123456",
+            "85010-11234566",
+            "850101--1234566",
+            "850101 -  - 1234566",
+            "850101    1234566",
+            "88012345678901",
+            "850101-12345660",
+            "851301-1234566",
+            "850132-1234566",
+            "850100-1234566",
+            "850101_1234566",
+            "850101/1234566",
+            "invoice 123456 box 1234567",
+            "box 20200311 of 1234567",
+        ] {
+            assert!(!holds_resident_number(text), "{text:?}");
         }
     }
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::domain::resident_id::holds_resident_number;
+
 /// A site's public code: the digits the 2020 API published (e.g. `11817488`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SiteCode(String);
@@ -182,6 +184,36 @@ impl DisplayText {
     }
 }
 
+/// Free text a clerk types at the counter (a void reason, a delivery reference): display text
+/// that holds no resident registration number, because it is kept for good in append-only
+/// tables where only fingerprints of numbers belong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note(DisplayText);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoteError {
+    #[error(transparent)]
+    Text(#[from] DisplayTextError),
+    #[error("must not hold a resident registration number: leave it out (a sale records the birth year)")]
+    ResidentNumber,
+}
+
+impl Note {
+    /// Display text, refused when it holds a number shaped like a resident registration
+    /// number (see [`holds_resident_number`] for what counts).
+    pub fn parse(raw: &str) -> Result<Self, NoteError> {
+        let text = DisplayText::parse(raw)?;
+        if holds_resident_number(text.as_str()) {
+            return Err(NoteError::ResidentNumber);
+        }
+        Ok(Self(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
 #[cfg(test)]
 mod place_tests {
     use super::*;
@@ -203,5 +235,15 @@ mod place_tests {
         assert_eq!(DisplayText::parse(&"약".repeat(201)), Err(DisplayTextError::TooLong { max: 200 }));
         assert!(DisplayText::parse(&"약".repeat(200)).is_ok());
         assert_eq!(DisplayText::parse("a\u{0}b"), Err(DisplayTextError::ControlCharacter));
+    }
+
+    #[test]
+    fn a_note_is_display_text_without_a_resident_number() {
+        assert_eq!(Note::parse("  손님 요청 ").unwrap().as_str(), "손님 요청");
+        assert_eq!(Note::parse("송장 2020-0311-77").unwrap().as_str(), "송장 2020-0311-77");
+        assert_eq!(Note::parse(" "), Err(NoteError::Text(DisplayTextError::Empty)));
+        assert_eq!(Note::parse("손님 850101-1234566 환불"), Err(NoteError::ResidentNumber));
+        assert_eq!(Note::parse("8501011234566"), Err(NoteError::ResidentNumber));
+        assert!(!NoteError::ResidentNumber.to_string().contains("8501"));
     }
 }

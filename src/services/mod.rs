@@ -19,7 +19,9 @@ pub mod users;
 
 use crate::db::DbError;
 use crate::domain::quota::Refusal;
+use crate::domain::resident_id::ResidentIdError;
 
+use self::sales::Party;
 use self::sessions::{ActiveDevice, AuthError};
 
 /// What in the current state refuses a write.
@@ -43,6 +45,10 @@ pub enum ServiceError {
     /// The rationing rules refuse the purchase (rotation day, quota, proxy).
     #[error(transparent)]
     Refused(#[from] Refusal),
+    /// A well-formed resident number that cannot be this party's today (born after today, or
+    /// in a century the policy refuses).
+    #[error("{error}")]
+    ResidentId { party: Party, error: ResidentIdError },
     /// A client key came back with a different request.
     #[error("this client_key was already used for a different request")]
     IdempotencyKeyReused,

@@ -15,12 +15,19 @@ use crate::domain::quantity::Quantity;
 use crate::domain::quota::{self, Allowance, ProxyTarget, Refusal};
 use crate::domain::resident_id::{BirthYear, Fingerprint, IdKey, Person, ResidentId};
 use crate::domain::rotation;
-use crate::domain::site::DisplayText;
+use crate::domain::site::Note;
 
 use super::counter::{Actor, Counter};
 use super::idempotency::{self, Idempotent};
 use super::stock::{ledger_entry, record_change};
 use super::{ConflictCode, ServiceError};
+
+/// Whose resident number a request names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Buyer,
+    ProxyTarget,
+}
 
 /// The person a buyer is buying for, with the document category the clerk checked.
 #[derive(Debug)]
@@ -71,7 +78,7 @@ pub struct Voided {
 #[derive(Debug)]
 pub struct VoidRequest {
     pub sale_id: i64,
-    pub reason: DisplayText,
+    pub reason: Note,
     pub client_key: ClientKey,
 }
 
@@ -274,14 +281,31 @@ fn halted() -> ServiceError {
 }
 
 impl Counter {
+    /// Refuses a number that cannot belong to someone at the counter `today`: born after it,
+    /// or in the 1800s unless the policy accepts them. Buyer first, then the proxy target.
+    fn check_births(
+        &self,
+        buyer: &ResidentId,
+        proxy_for: Option<&ProxyFor>,
+        today: NaiveDate,
+    ) -> Result<(), ServiceError> {
+        let accept_1800s = self.policy.accept_1800s();
+        let target = proxy_for.map(|p| (Party::ProxyTarget, &p.target));
+        for (party, id) in std::iter::once((Party::Buyer, buyer)).chain(target) {
+            id.check_birth(today, accept_1800s).map_err(|error| ServiceError::ResidentId { party, error })?;
+        }
+        Ok(())
+    }
+
     /// Whether the buyer may buy now, and how much remains, without selling anything.
     pub async fn eligibility(
         &self,
         buyer: &ResidentId,
         proxy_for: Option<&ProxyFor>,
     ) -> Result<Eligibility, ServiceError> {
-        let parties = Parties::of(buyer, proxy_for, &self.id_key);
         let today = kst_date(self.clock.now());
+        self.check_births(buyer, proxy_for, today)?;
+        let parties = Parties::of(buyer, proxy_for, &self.id_key);
         let week = week_start(today);
         let (holder, fingerprint) = parties.holder();
         let (holder, fingerprint) = (*holder, fingerprint.to_hex());
@@ -312,7 +336,9 @@ impl Counter {
     /// Records a sale: the rotation rule, a conditional quota update, a conditional stock
     /// decrement, the sale, its ledger entry and audit row, all in one transaction.
     pub async fn sell(&self, actor: &Actor, request: SaleRequest) -> Result<SaleReceipt, ServiceError> {
-        let sale = PendingSale::new(actor.clone(), &request, &self.id_key, self.clock.now());
+        let now = self.clock.now();
+        self.check_births(&request.buyer, request.proxy_for.as_ref(), kst_date(now))?;
+        let sale = PendingSale::new(actor.clone(), &request, &self.id_key, now);
         let scope = sale.idempotency_scope(request.client_key);
         let policy = self.policy.clone();
         let receipt = db::run(&self.pool, move |conn| {

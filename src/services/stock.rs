@@ -11,7 +11,7 @@ use crate::db::{self, sites, DbConnection};
 use crate::domain::calendar::{kst_date, kst_day_bounds};
 use crate::domain::client_key::ClientKey;
 use crate::domain::quantity::Quantity;
-use crate::domain::site::DisplayText;
+use crate::domain::site::Note;
 use crate::domain::stock_status::RemainStat;
 
 use super::counter::{Actor, Counter};
@@ -22,7 +22,7 @@ use super::ServiceError;
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub quantity: Quantity,
-    pub reference: Option<DisplayText>,
+    pub reference: Option<Note>,
     pub client_key: ClientKey,
 }
 

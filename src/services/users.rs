@@ -69,7 +69,8 @@ pub fn create(
     ))
 }
 
-pub fn list(conn: &mut DbConnection) -> Result<Vec<UserRow>, ServiceError> {
+/// Every account by username, with its site's code (`None` for admins).
+pub fn list(conn: &mut DbConnection) -> Result<Vec<(UserRow, Option<String>)>, ServiceError> {
     Ok(user_rows::list(conn)?)
 }
 

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::helpers::{maskportal, stdout, TestDatabase};
+use crate::helpers::{eventually, maskportal, stdout, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 const SITE: [&str; 15] = [
@@ -36,6 +36,28 @@ on_both_backends! {
 }
 
 #[test]
+fn site_list_columns_line_up_after_korean_names() {
+    let db = TestDatabase::sqlite();
+    stdout(&maskportal(&db, &SITE, None));
+    for (code, name) in [("11817489", "Seoul Pharmacy"), ("11817490", "서울강남우체국")] {
+        let mut args = SITE.to_vec();
+        args[4] = code;
+        args[6] = name;
+        stdout(&maskportal(&db, &args, None));
+    }
+    let listed = stdout(&maskportal(&db, &["admin", "site", "list"], None));
+    // Terminals draw a Hangul syllable two columns wide: the ADDRESS column starts at the same
+    // column on every line only if names are padded by display width, not by characters.
+    let address_column = |line: &str| {
+        let at = line.find("ADDRESS").or_else(|| line.find("서울특별시")).unwrap_or_else(|| panic!("{line}"));
+        unicode_width::UnicodeWidthStr::width(&line[..at])
+    };
+    let columns: Vec<usize> = listed.lines().map(address_column).collect();
+    assert_eq!(columns.len(), 4, "{listed}");
+    assert!(columns.windows(2).all(|pair| pair[0] == pair[1]), "{columns:?}\n{listed}");
+}
+
+#[test]
 fn site_fields_are_parsed_at_the_edge() {
     let db = TestDatabase::sqlite();
     for (flag, bad) in [("--type", "bank"), ("--code", "12ab"), ("--lat", "52.5"), ("--name", " ")] {
@@ -63,8 +85,14 @@ on_both_backends! {
         assert!(String::from_utf8_lossy(&unknown_site.stderr).contains("site not found"));
 
         stdout(&maskportal(&db, &["admin", "user", "disable", "--username", "kim.clerk"], None));
+        let add_admin = ["admin", "user", "add", "--username", "ops", "--role", "admin", "--password-stdin"];
+        stdout(&maskportal(&db, &add_admin, Some("a long enough password\n")));
         let listed = stdout(&maskportal(&db, &["admin", "user", "list"], None));
         assert!(listed.contains("kim.clerk") && listed.contains("disabled"), "{listed}");
+        let clerk_line = listed.lines().find(|line| line.starts_with("kim.clerk")).unwrap();
+        assert!(clerk_line.split_whitespace().any(|column| column == "11817488"), "the site code: {listed}");
+        let admin_line = listed.lines().find(|line| line.starts_with("ops")).unwrap();
+        assert!(admin_line.split_whitespace().any(|column| column == "-"), "an admin has no site: {listed}");
         assert!(!listed.contains("lee") && !listed.contains("park"), "{listed}");
     }
 }
@@ -154,4 +182,30 @@ async fn many_cli_writers_beside_a_running_server_on_sqlite_queue_and_all_succee
     });
     let listed = stdout(&maskportal(db, &["admin", "site", "list"], None));
     assert_eq!(listed.lines().filter(|line| line.contains("테스트약국")).count(), 96, "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_open_api_examples_return_stores_on_the_demo_data() {
+    let db = TestDatabase::sqlite();
+    stdout(&maskportal(&db, &["demo", "--no-serve"], None));
+    let app = TestApp::spawn_on(db, maskportal::domain::clock::Clock::system()).await;
+    eventually(std::time::Duration::from_secs(5), || async {
+        app.get("/corona19-masks/v1/stores/json").await.body["totalCount"] == 300
+    })
+    .await;
+    // The README's three examples, word for word (the address percent-encoded as curl sends it).
+    let gangnam = "%EC%84%9C%EC%9A%B8%ED%8A%B9%EB%B3%84%EC%8B%9C%20%EA%B0%95%EB%82%A8%EA%B5%AC";
+    let examples = [
+        (format!("/corona19-masks/v1/storesByAddr/json?address={gangnam}"), "stores"),
+        ("/corona19-masks/v1/storesByGeo/json?lat=37.5172&lng=127.0473&m=3000".to_owned(), "stores"),
+        ("/corona19-masks/v1/stores/json?page=1&perPage=2".to_owned(), "storeInfos"),
+    ];
+    for (path, list) in examples {
+        let reply = app.get(&path).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(!reply.body[list].as_array().unwrap().is_empty(), "{path}: {}", reply.body);
+    }
+    let readme = include_str!("../../README.md");
+    assert!(readme.contains("storesByGeo/json?lat=37.5172&lng=127.0473&m=3000"));
+    assert!(readme.contains("--data-urlencode 'address=서울특별시 강남구'"));
 }

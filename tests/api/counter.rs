@@ -6,7 +6,7 @@ use maskportal::domain::resident_id::valid_rrn;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{error_of, Reply, TestApp, TestClerk};
+use crate::helpers::{error_of, Reply, TestApp, TestClerk, TestDatabase};
 use crate::on_both_backends;
 
 /// Wednesday 11 March 2020, 10:00 in Korea: birth years ending in 3 and 8 may buy.
@@ -228,6 +228,103 @@ on_both_backends! {
         let bad_key = json!({ "resident_id": good, "quantity": 1, "client_key": "abc" });
         assert_eq!(error_of(app.post_as(&token, "/portal/v1/sales", bad_key).await, 400)["field"], "client_key");
         assert_eq!(stock(&app, &token).await["on_hand"], 100);
+    }
+}
+
+on_both_backends! {
+    async fn a_buyer_or_a_proxy_child_born_after_today_is_400_resident_id_date(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 100).await;
+        let field_of = |reply: Reply| {
+            let refused = error_of(reply, 400);
+            (refused["code"].as_str().unwrap().to_owned(), refused["field"].as_str().unwrap().to_owned())
+        };
+        let date_error = |field: &str| ("resident_id_date".to_owned(), field.to_owned());
+        // 2038 and 2028 end in 8, so on a Wednesday both would buy, and a child born 2028 may
+        // be bought for: only the birth date after today refuses them.
+        let unborn_buyer = rrn(2038, 1);
+        assert_eq!(field_of(sell(&app, &token, &unborn_buyer, 1).await), date_error("resident_id"));
+        let check = app.post_as(&token, "/portal/v1/eligibility", json!({ "resident_id": unborn_buyer })).await;
+        assert_eq!(field_of(check), date_error("resident_id"));
+
+        let parent = rrn(1981, 2);
+        let for_child = |child: &str| json!({
+            "resident_id": parent, "quantity": 1, "proxy_for": { "resident_id": child }, "client_key": key()
+        });
+        let unborn_child = rrn(2028, 3);
+        let sale = app.post_as(&token, "/portal/v1/sales", for_child(&unborn_child)).await;
+        assert_eq!(field_of(sale), date_error("proxy_for.resident_id"));
+        let mut check = for_child(&unborn_child);
+        check.as_object_mut().unwrap().retain(|k, _| k == "resident_id" || k == "proxy_for");
+        assert_eq!(field_of(app.post_as(&token, "/portal/v1/eligibility", check).await), date_error("proxy_for.resident_id"));
+        assert_eq!(stock(&app, &token).await["on_hand"], 100);
+
+        let born_2018 = rrn(2018, 4);
+        assert_eq!(app.post_as(&token, "/portal/v1/sales", for_child(&born_2018)).await.status, 201, "a real child is bought for");
+    }
+}
+
+on_both_backends! {
+    async fn numbers_of_the_1800s_are_400_resident_id_date_under_the_default_policy(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 100).await;
+        for g in [9, 0] {
+            let born_1898 = valid_rrn(NaiveDate::from_ymd_opt(1898, 5, 15).unwrap(), g, 1);
+            let refused = error_of(sell(&app, &token, &born_1898, 1).await, 400);
+            assert_eq!((refused["code"].as_str(), refused["field"].as_str()), (Some("resident_id_date"), Some("resident_id")), "G={g}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_that_accepts_the_1800s_lets_such_a_number_buy() {
+    let db = TestDatabase::sqlite();
+    let policy = db.dir.path().join("policy.toml");
+    let launch = include_str!("../../policies/korea-launch.toml");
+    std::fs::write(&policy, launch.replace("accept_1800s = false", "accept_1800s = true")).unwrap();
+    let app = TestApp::spawn_with(
+        db,
+        maskportal::domain::clock::Clock::system(),
+        &[("MASKPORTAL_POLICY", policy.to_str().unwrap())],
+    )
+    .await;
+    app.travel_to(wednesday());
+    let token = open_site(&app, "11817488", 100).await;
+    let born_1898 = valid_rrn(NaiveDate::from_ymd_opt(1898, 5, 15).unwrap(), 9, 1);
+    assert_eq!(sell(&app, &token, &born_1898, 1).await.status, 201);
+}
+
+on_both_backends! {
+    async fn free_text_holding_a_resident_number_is_400_naming_the_field(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 10).await;
+        let buyer = rrn(1983, 4);
+        let (front, back) = buyer.split_once('-').unwrap();
+        let in_text = |reply: Reply| {
+            let refused = error_of(reply, 400);
+            assert!(!refused.to_string().contains(back), "the number is echoed back: {refused}");
+            (refused["code"].as_str().unwrap().to_owned(), refused["field"].as_str().unwrap().to_owned())
+        };
+        for reference in [format!("returned by {buyer}"), format!("{front}{back}"), format!("{front} – {back}")] {
+            let delivery = json!({ "quantity": 5, "reference": reference, "client_key": key() });
+            let refused = in_text(app.post_as(&token, "/portal/v1/stock-in", delivery).await);
+            assert_eq!(refused, ("resident_id_in_text".to_owned(), "reference".to_owned()), "{reference}");
+        }
+        let slip = json!({ "quantity": 5, "reference": "송장 2020-0311-0042", "client_key": key() });
+        assert_eq!(app.post_as(&token, "/portal/v1/stock-in", slip).await.status, 201, "a slip number is no resident number");
+
+        let sale = sell(&app, &token, &buyer, 2).await.body;
+        let path = format!("/portal/v1/sales/{}/void", sale["sale_id"]);
+        for reason in [format!("손님 {buyer} 취소"), format!("{front} {back}")] {
+            let void = json!({ "reason": reason, "client_key": key() });
+            let refused = in_text(app.post_as(&token, &path, void).await);
+            assert_eq!(refused, ("resident_id_in_text".to_owned(), "reason".to_owned()), "{reason}");
+        }
+        assert_eq!(stock(&app, &token).await["on_hand"], 13, "nothing was voided");
+        let void = json!({ "reason": "wrong person", "client_key": key() });
+        assert_eq!(app.post_as(&token, &path, void).await.status, 200);
+        let stored = String::from_utf8_lossy(&app.db.dump()).into_owned();
+        assert!(!stored.contains(back), "the number's second half is stored");
     }
 }
 

@@ -102,7 +102,8 @@ on_both_backends! {
         let mut walked = Vec::new();
         for page in 1..=3 {
             let body = app.get(&format!("/corona19-masks/v1/stores/json?page={page}&perPage=5")).await.body;
-            assert_eq!((body["page"].as_u64(), body["totalCount"].as_u64(), body["totalPages"].as_u64()), (Some(page), Some(12), Some(3)));
+            let page_text = page.to_string();
+            assert_eq!((body["page"].as_str(), body["totalCount"].as_u64(), body["totalPages"].as_u64()), (Some(page_text.as_str()), Some(12), Some(3)));
             assert_eq!(body["count"].as_u64(), Some(if page < 3 { 5 } else { 2 }));
             walked.extend(codes(&body["storeInfos"]).into_iter().map(str::to_owned));
         }
@@ -120,7 +121,20 @@ on_both_backends! {
             assert_eq!((all["count"].as_u64(), all["totalPages"].as_u64()), (Some(12), Some(1)));
         }
         let default = app.get("/corona19-masks/v1/sales/json").await.body;
-        assert_eq!((default["page"].as_u64(), default["count"].as_u64()), (Some(1), Some(12)));
+        assert_eq!((default["page"].as_str(), default["count"].as_u64()), (Some("1"), Some(12)));
+    }
+}
+
+on_both_backends! {
+    async fn v1_lists_send_page_as_a_string_of_digits_and_the_counts_as_numbers(app: TestApp) {
+        with_stores(&app).await;
+        for list in ["stores", "sales"] {
+            let path = format!("/corona19-masks/v1/{list}/json?page=2&perPage=4");
+            assert_eq!(app.get(&path).await.body["page"], "2", "{path}");
+            let text = app.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+            assert!(text.starts_with(r#"{"count":2,"page":"2","#), "{text}");
+            assert!(text.ends_with(r#"],"totalCount":6,"totalPages":2}"#), "{text}");
+        }
     }
 }
 
@@ -160,6 +174,42 @@ on_both_backends! {
         assert_eq!(error_of(province_only, 400)["field"], "address");
         let elsewhere = by_addr("%EB%B6%80%EC%82%B0%EA%B4%91%EC%97%AD%EC%8B%9C+%ED%95%B4%EC%9A%B4%EB%8C%80%EA%B5%AC").await;
         assert_eq!((elsewhere.status, elsewhere.body["count"].as_u64()), (200, Some(0)));
+    }
+}
+
+/// `text` percent-encoded for a query string.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+on_both_backends! {
+    async fn stores_by_addr_finds_lot_numbers_short_and_renamed_province_names(app: TestApp) {
+        app.seed_sites(&[
+            Place::pharmacy("60000001", 37.511, 127.031, "서울특별시 강남구 논현동 200-1"),
+            Place::pharmacy("60000002", 35.726, 128.262, "경북 고령군 대가야읍 대가야로 608 "),
+            Place::pharmacy("60000003", 37.512, 127.032, "서울특별시 강남구 논현동 12-1,"),
+            Place::pharmacy("60000004", 37.881, 127.730, "강원특별자치도 춘천시 중앙로 1 (옥천동)"),
+            Place::pharmacy("60000005", 37.871, 127.720, "강원도 춘천시 옥천동 50"),
+        ]);
+        eventually(Duration::from_secs(3), || async {
+            app.get("/corona19-masks/v1/stores/json").await.body["totalCount"] == 5
+        })
+        .await;
+        let by_addr = |query: &str| {
+            let (app, path) = (&app, format!("/corona19-masks/v1/storesByAddr/json?address={}", encoded(query)));
+            async move {
+                let reply = app.get(&path).await;
+                assert_eq!(reply.status, 200, "{}", reply.body);
+                codes(&reply.body["stores"]).into_iter().map(str::to_owned).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(by_addr("서울특별시 강남구 논현동").await, ["60000001", "60000003"]);
+        assert_eq!(by_addr("경상북도 고령군 대가야읍").await, ["60000002"]);
+        for province in ["강원특별자치도", "강원도"] {
+            assert_eq!(by_addr(&format!("{province} 춘천시 옥천동")).await, ["60000004", "60000005"], "{province}");
+        }
     }
 }
 
@@ -231,6 +281,39 @@ on_both_backends! {
         assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
         assert!(preflight.headers()["access-control-allow-methods"].to_str().unwrap().contains("GET"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_fetches_every_2020_page_at_once_by_default_and_a_flood_is_still_cut() {
+    let app = TestApp::spawn_on(TestDatabase::sqlite(), maskportal::domain::clock::Clock::system()).await;
+    with_stores(&app).await;
+    // The 2020 directory (26,549 stores) is 54 pages of stores/json and 54 of sales/json at the
+    // default perPage of 500; a 2020 client fetches them all at once and exits on any non-200.
+    let pages = (1..=54).flat_map(|page| {
+        ["stores", "sales"].map(|list| format!("/corona19-masks/v1/{list}/json?page={page}"))
+    });
+    let all_at_once = futures_util::future::join_all(pages.map(|path| {
+        let app = &app;
+        async move { app.get(&path).await.status }
+    }))
+    .await;
+    assert_eq!(all_at_once.len(), 108);
+    assert!(all_at_once.iter().all(|&status| status == 200), "{all_at_once:?}");
+
+    // A flood that keeps coming from the same address is cut once the burst is spent.
+    let mut cut = false;
+    for _ in 0..20 {
+        let batch = futures_util::future::join_all((0..100).map(|_| {
+            let app = &app;
+            async move { app.get("/corona19-masks/v1/sales/json").await.status }
+        }))
+        .await;
+        if batch.contains(&429) {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "2,000 more requests from one address were never refused");
 }
 
 #[tokio::test]

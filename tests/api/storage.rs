@@ -3,8 +3,9 @@
 use diesel::RunQueryDsl;
 use maskportal::db::connection::write_transaction;
 use maskportal::db::{migrations, DbConnection};
+use maskportal::domain::clock::Clock;
 
-use crate::helpers::add_site_by_cli;
+use crate::helpers::{add_site_by_cli, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 fn execute(conn: &mut DbConnection, sql: &str) -> diesel::QueryResult<usize> {
@@ -78,4 +79,26 @@ on_both_backends! {
         }
         assert_eq!(on_hand(&mut db.connect()).unwrap(), 16);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_sqlite_database_and_its_wal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let app = TestApp::spawn_on(TestDatabase::sqlite(), Clock::system()).await;
+    // A write, so the write-ahead log beside the database has something in it.
+    app.seed_site("11817488", 1);
+    assert_eq!(app.get("/readyz").await.status, 200);
+    let mode = |suffix: &str| {
+        let path = format!("{}{suffix}", app.db.url);
+        std::fs::metadata(&path).ok().map(|meta| (path, meta.permissions().mode() & 0o777))
+    };
+    let (path, database) = mode("").expect("the database file exists");
+    assert_eq!(database, 0o600, "{path} is {database:o}");
+    for suffix in ["-wal", "-shm"] {
+        if let Some((path, found)) = mode(suffix) {
+            assert_eq!(found, 0o600, "{path} is {found:o}");
+        }
+    }
+    assert!(mode("-wal").is_some(), "WAL mode keeps a -wal file while the service runs");
 }

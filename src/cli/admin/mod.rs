@@ -34,6 +34,13 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     }
 }
 
+/// `text` followed by spaces up to `columns` terminal columns, counting each Hangul syllable as
+/// two (as terminals draw them), so columns after a Korean name line up.
+pub(crate) fn padded(text: &str, columns: usize) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
 /// Parses a CLI value with a domain parser, for clap's `value_parser`.
 pub(crate) fn parsed<T, E: std::fmt::Display>(
     parse: impl Fn(&str) -> Result<T, E> + Clone + Send + Sync + 'static,

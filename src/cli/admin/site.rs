@@ -9,7 +9,10 @@ use crate::domain::clock::Clock;
 use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
 use crate::services::sites::{self, SiteRegistration};
 
-use super::parsed;
+use super::{padded, parsed};
+
+/// Terminal columns of the NAME column in `site list`: 2020 names ran to about a dozen Hangul.
+const NAME_COLUMNS: usize = 24;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -68,11 +71,15 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("registered site {} {} ({})", site.code, site.name, site.kind);
         }
         Command::List => {
-            println!("{:<10} {:<12} {:>3}  {:<24} ADDRESS", "CODE", "TYPE", "DEV", "NAME");
+            println!("{:<10} {:<12} {:>3}  {} ADDRESS", "CODE", "TYPE", "DEV", padded("NAME", NAME_COLUMNS));
             for site in sites::list(&mut conn)? {
                 println!(
-                    "{:<10} {:<12} {:>3}  {:<24} {}",
-                    site.code, site.kind, site.max_devices, site.name, site.addr
+                    "{:<10} {:<12} {:>3}  {} {}",
+                    site.code,
+                    site.kind,
+                    site.max_devices,
+                    padded(&site.name, NAME_COLUMNS),
+                    site.addr
                 );
             }
         }

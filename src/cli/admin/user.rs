@@ -59,11 +59,11 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::List => {
             let (mut conn, _) = crate::cli::connect(&config)?;
-            println!("{:<24} {:<6} {:<9} STATUS", "USERNAME", "ROLE", "SITE_ID");
-            for user in users::list(&mut conn)? {
-                let site = user.site_id.map_or_else(|| "-".to_owned(), |id| id.to_string());
+            println!("{:<24} {:<6} {:<16} STATUS", "USERNAME", "ROLE", "SITE");
+            for (user, site_code) in users::list(&mut conn)? {
+                let site = site_code.as_deref().unwrap_or("-");
                 let status = if user.disabled { "disabled" } else { "active" };
-                println!("{:<24} {:<6} {:<9} {status}", user.username, user.role, site);
+                println!("{:<24} {:<6} {site:<16} {status}", user.username, user.role);
             }
         }
         Command::Disable { username } => {

@@ -117,13 +117,14 @@
       'error.account_disabled': '사용이 중지된 계정입니다. 관리자에게 문의하세요.',
       'error.account_locked': (p) => `로그인에 여러 번 실패해 잠겼습니다. ${p.minutes}분 뒤에 다시 시도하세요.`,
       'error.resident_id_format': '주민등록번호는 13자리 숫자입니다 (가운데 - 는 있어도 됩니다).',
-      'error.resident_id_date': '주민등록번호의 생년월일이 올바른 날짜가 아닙니다.',
+      'error.resident_id_date': '주민등록번호의 생년월일이 올바르지 않습니다 (없는 날짜, 오늘 이후, 또는 1800년대).',
       'error.resident_id_checksum': '주민등록번호의 마지막 숫자(검증 번호)가 맞지 않습니다. 다시 확인해 주세요.',
       'error.proxy_prefix': '대상자 번호: ',
       'error.with_prefix': (p) => t(p.prefix) + t(p.inner.key, p.inner.params),
       'error.invalid_quantity': '수량은 1 이상의 정수로 입력하세요.',
       'error.invalid_reference': '납품서 번호가 올바르지 않습니다 (200자 이내).',
       'error.invalid_reason': '취소 사유가 올바르지 않습니다 (200자 이내).',
+      'error.resident_id_in_text': '주민등록번호는 적지 마세요: 이 칸은 그대로 보관됩니다.',
       'error.forbidden': '이 작업을 할 권한이 없습니다.',
       'error.not_found': '찾을 수 없습니다. 목록을 새로 고쳐 주세요.',
       'error.other': (p) => `처리하지 못했습니다 (${p.code}): ${p.message}`,
@@ -277,13 +278,14 @@
       'error.account_disabled': 'This account is disabled. Ask your administrator.',
       'error.account_locked': (p) => `Too many failed sign-ins. Try again in ${p.minutes} min.`,
       'error.resident_id_format': 'A resident registration number has 13 digits (the hyphen is optional).',
-      'error.resident_id_date': 'The date of birth in this number is not a real date.',
+      'error.resident_id_date': 'The date of birth in this number is not possible (not a real date, after today, or in the 1800s).',
       'error.resident_id_checksum': 'The last digit (check digit) of this number is wrong. Please check it.',
       'error.proxy_prefix': 'Person bought for: ',
       'error.with_prefix': (p) => t(p.prefix) + t(p.inner.key, p.inner.params),
       'error.invalid_quantity': 'Enter a quantity of 1 or more.',
       'error.invalid_reference': 'The delivery note number is not valid (200 characters at most).',
       'error.invalid_reason': 'The reason is not valid (200 characters at most).',
+      'error.resident_id_in_text': 'Leave resident registration numbers out: this text is kept as written.',
       'error.forbidden': 'You may not do this.',
       'error.not_found': 'Not found. Refresh the list.',
       'error.other': (p) => `Could not do this (${p.code}): ${p.message}`,
@@ -519,7 +521,7 @@
         return facts.field && facts.field.startsWith('proxy_for') ? { key: 'error.with_prefix', params: { prefix: 'error.proxy_prefix', inner: message } } : message;
       }
       case 'invalid_credentials': case 'account_disabled': case 'invalid_quantity': case 'invalid_reference':
-      case 'invalid_reason': case 'forbidden': case 'not_found':
+      case 'invalid_reason': case 'resident_id_in_text': case 'forbidden': case 'not_found':
         return { key: `error.${code}` };
       case 'account_locked':
         return { key: 'error.account_locked', params: { minutes: Math.max(1, Math.ceil((facts.retry_after || 60) / 60)) } };

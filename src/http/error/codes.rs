@@ -56,8 +56,9 @@ error_codes! {
     InvalidDate = "invalid_date", BAD_REQUEST, "date must be YYYY-MM-DD";
     InvalidProxyCategory = "invalid_proxy_category", BAD_REQUEST, "category must be care_recipient or disabled";
     ResidentIdFormat = "resident_id_format", BAD_REQUEST, "the resident registration number is malformed";
-    ResidentIdDate = "resident_id_date", BAD_REQUEST, "the resident registration number's date is impossible";
+    ResidentIdDate = "resident_id_date", BAD_REQUEST, "the resident registration number's birth date is impossible, after today, or in a century the policy refuses";
     ResidentIdChecksum = "resident_id_checksum", BAD_REQUEST, "the resident registration number's check digit does not match";
+    ResidentIdInText = "resident_id_in_text", BAD_REQUEST, "free text must not hold a resident registration number";
     // 401: not signed in, or not any more.
     NotSignedIn = "not_signed_in", UNAUTHORIZED, "sign in first: send Authorization: Bearer <token>";
     InvalidToken = "invalid_token", UNAUTHORIZED, "the token is malformed, altered, or signed with another key";
@@ -108,7 +109,9 @@ impl From<ResidentIdError> for ErrorCode {
     fn from(error: ResidentIdError) -> Self {
         match error {
             ResidentIdError::Format => Self::ResidentIdFormat,
-            ResidentIdError::Date => Self::ResidentIdDate,
+            ResidentIdError::Date | ResidentIdError::BornAfterToday | ResidentIdError::Born1800s => {
+                Self::ResidentIdDate
+            }
             ResidentIdError::Checksum => Self::ResidentIdChecksum,
         }
     }
@@ -164,7 +167,13 @@ mod tests {
         for refusal in &refusals {
             assert_eq!(ErrorCode::from(refusal).as_str(), refusal.code());
         }
-        for error in [ResidentIdError::Format, ResidentIdError::Date, ResidentIdError::Checksum] {
+        for error in [
+            ResidentIdError::Format,
+            ResidentIdError::Date,
+            ResidentIdError::Checksum,
+            ResidentIdError::BornAfterToday,
+            ResidentIdError::Born1800s,
+        ] {
             assert_eq!(ErrorCode::from(error).as_str(), error.code());
         }
     }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::domain::quota::Refusal;
 use crate::domain::resident_id::ResidentIdError;
 use crate::http::views::DeviceView;
+use crate::services::sales::Party;
 use crate::services::sessions::AuthError;
 use crate::services::ServiceError;
 
@@ -157,6 +158,13 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound { what } => Self::not_found(what),
             ServiceError::Conflict { code, message } => Self::new(code.into(), message),
             ServiceError::Refused(refusal) => Self::refused(&refusal),
+            ServiceError::ResidentId { party, error } => {
+                let field = match party {
+                    Party::Buyer => "resident_id",
+                    Party::ProxyTarget => "proxy_for.resident_id",
+                };
+                Self::resident_id(field, error)
+            }
             ServiceError::IdempotencyKeyReused => {
                 Self::from(ErrorCode::IdempotencyKeyReused).with_field("client_key")
             }

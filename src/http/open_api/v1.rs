@@ -48,10 +48,12 @@ impl Paging {
         &all[start..end]
     }
 
-    /// `"count":…,"page":…` then the list under `key`, then the totals: keys in 2020 order.
+    /// `"count":…,"page":"…"` then the list under `key`, then the totals: keys in 2020 order.
+    /// `page` is a string of digits, as the 2020 server sent it (2020 clients decode it as a
+    /// string and fail on a number); the counts are numbers.
     fn envelope(&self, key: &str, total: usize, items: &[String]) -> String {
         let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 96);
-        let _ = write!(body, "{{\"count\":{},\"page\":{},\"{key}\":[", items.len(), self.page);
+        let _ = write!(body, "{{\"count\":{},\"page\":\"{}\",\"{key}\":[", items.len(), self.page);
         push_joined(&mut body, items.iter().map(String::as_str));
         let _ = write!(body, "],\"totalCount\":{total},\"totalPages\":{}}}", total.div_ceil(self.per_page));
         body

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::client_key::ClientKey;
 use crate::domain::quantity::Quantity;
+use crate::domain::site::{Note, NoteError};
 use crate::http::error::{ApiError, ErrorCode};
 
 /// Parses a write's `client_key`.
@@ -19,6 +20,18 @@ pub fn client_key(raw: &str) -> Result<ClientKey, ApiError> {
 /// Parses a number of masks.
 pub fn quantity(raw: i64) -> Result<Quantity, ApiError> {
     Quantity::new(raw).map_err(|e| ApiError::invalid("quantity", ErrorCode::InvalidQuantity, e.to_string()))
+}
+
+/// Parses free text in `field`: `invalid` when it is not display text, `resident_id_in_text`
+/// when it holds a resident number.
+pub fn note(raw: &str, field: &str, invalid: ErrorCode) -> Result<Note, ApiError> {
+    Note::parse(raw).map_err(|e| {
+        let code = match e {
+            NoteError::Text(_) => invalid,
+            NoteError::ResidentNumber => ErrorCode::ResidentIdInText,
+        };
+        ApiError::invalid(field, code, format!("{field} {e}"))
+    })
 }
 
 /// A JSON whole number, also when written as `5.0` (JSON Schema counts that as an integer).

@@ -7,13 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::policy::ProxyCategory;
 use crate::domain::resident_id::ResidentId;
-use crate::domain::site::DisplayText;
 use crate::http::auth::Clerk;
 use crate::http::error::{refusal_details, ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::services::sales::{ProxyFor, SaleReceipt, SaleRequest, VoidRequest};
 
-use super::{client_key, quantity};
+use super::{client_key, note, quantity};
 use crate::http::views::kst_rfc3339;
 
 #[derive(Debug, Deserialize)]
@@ -148,8 +147,7 @@ pub async fn void(
 ) -> Result<HttpResponse, ApiError> {
     let request = VoidRequest {
         sale_id: sale_id.into_inner(),
-        reason: DisplayText::parse(&body.reason)
-            .map_err(|e| ApiError::invalid("reason", ErrorCode::InvalidReason, format!("reason {e}")))?,
+        reason: note(&body.reason, "reason", ErrorCode::InvalidReason)?,
         client_key: client_key(&body.client_key)?,
     };
     let voided = state.counter.void(&clerk.actor(), request).await?;

@@ -3,13 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::site::DisplayText;
 use crate::http::auth::Clerk;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::services::stock::{Delivery, StockView};
 
-use super::{client_key, quantity};
+use super::{client_key, note, quantity};
 use crate::http::views::kst_rfc3339;
 
 #[derive(Debug, Deserialize)]
@@ -34,9 +33,11 @@ pub async fn stock_in(
 ) -> Result<HttpResponse, ApiError> {
     let delivery = Delivery {
         quantity: quantity(body.quantity)?,
-        reference: body.reference.as_deref().map(DisplayText::parse).transpose().map_err(|e| {
-            ApiError::invalid("reference", ErrorCode::InvalidReference, format!("reference {e}"))
-        })?,
+        reference: body
+            .reference
+            .as_deref()
+            .map(|raw| note(raw, "reference", ErrorCode::InvalidReference))
+            .transpose()?,
         client_key: client_key(&body.client_key)?,
     };
     let received = state.counter.stock_in(&clerk.actor(), delivery).await?;
