@@ -17,8 +17,10 @@ use crate::http;
 use crate::http::client_address::TrustedProxies;
 use crate::http::docs::AllowedMethods;
 use crate::http::rate_limit::RateLimits;
-use crate::http::server::{serve, Workers};
+use crate::http::server::{self as servers, serve, Clients, Shutdown, Workers};
+use crate::http::slow_clients::ConnectionCaps;
 use crate::http::state::AppState;
+use crate::http::telemetry::MetricsToken;
 use crate::secrets::Secrets;
 use crate::services::counter::Counter;
 use crate::services::operations::Operations;
@@ -32,7 +34,10 @@ pub struct Application {
     server: Server,
     /// The dedicated open-API listener: its port and server.
     public: Option<(u16, Server)>,
+    /// The metrics listener: its port and server.
+    metrics: Option<(u16, Server)>,
     events: StockEvents,
+    shutdown: Shutdown,
 }
 
 impl Application {
@@ -55,6 +60,12 @@ impl Application {
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
         let port = listener.local_addr()?.port();
+        let trusted_proxies = TrustedProxies::new(config.public.trusted_proxies.clone());
+        let clients = Clients {
+            limits: config.clients,
+            caps: ConnectionCaps::new(config.clients.max_connections_per_ip, trusted_proxies.clone()),
+        };
+        let shutdown = Shutdown::default();
         let state = web::Data::new(AppState {
             sessions: Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt),
             counter: Counter::new(
@@ -68,10 +79,12 @@ impl Application {
             operations: Operations::new(pool.clone(), clock.clone(), config.database_url.backend()),
             board,
             rate_limits,
-            trusted_proxies: TrustedProxies::new(config.public.trusted_proxies.clone()),
+            trusted_proxies,
             allowed_methods: AllowedMethods::from_contract().context("the embedded openapi.yaml")?,
             public_max_age: config.public.max_age,
             clock,
+            metrics_token: config.metrics.token.as_deref().map(MetricsToken::new),
+            shutdown: shutdown.clone(),
         });
         tokio::spawn(refresh_keys(state.clone(), pool));
         let public = match config.public.bind {
@@ -80,11 +93,21 @@ impl Application {
                 let listener = TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
                 let port = listener.local_addr()?.port();
                 let workers = Workers { count: config.public.workers, nice: config.public.nice };
-                Some((port, serve(state.clone(), http::public_routes, listener, workers)?))
+                Some((port, serve(state.clone(), http::public_routes, listener, workers, &clients)?))
             }
         };
-        let server = serve(state, http::routes, listener, Workers { count: config.workers, nice: 0 })?;
-        Ok(Self { port, server, public, events })
+        let metrics = match config.metrics.bind {
+            None => None,
+            Some(bind) => {
+                let listener = TcpListener::bind(bind).with_context(|| format!("cannot listen on {bind}"))?;
+                let port = listener.local_addr()?.port();
+                let workers = Workers { count: 1, nice: 0 };
+                Some((port, serve(state.clone(), http::metrics_routes, listener, workers, &clients)?))
+            }
+        };
+        let workers = Workers { count: config.workers, nice: 0 };
+        let server = serve(state, http::routes, listener, workers, &clients)?;
+        Ok(Self { port, server, public, metrics, events, shutdown })
     }
 
     pub fn port(&self) -> u16 {
@@ -101,22 +124,28 @@ impl Application {
         self.public.as_ref().map(|(port, _)| *port)
     }
 
+    /// The metrics listener's port, when one is configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
     /// Handles that stop the listeners (an in-process run such as `maskportal-simulate` ends with
     /// them).
     pub fn handles(&self) -> Vec<actix_web::dev::ServerHandle> {
         let mut handles = vec![self.server.handle()];
         handles.extend(self.public.as_ref().map(|(_, server)| server.handle()));
+        handles.extend(self.metrics.as_ref().map(|(_, server)| server.handle()));
         handles
     }
 
+    /// Serves until every listener has stopped: on a stop signal (SIGTERM gracefully, ending
+    /// event streams first), or through [`Self::handles`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        match self.public {
-            None => self.server.await,
-            Some((_, public)) => {
-                let (main, public) = futures_util::future::join(self.server, public).await;
-                main.and(public)
-            }
-        }
+        tokio::spawn(servers::stop_on_signal(self.handles(), self.shutdown.clone()));
+        let servers = std::iter::once(self.server)
+            .chain(self.public.map(|(_, s)| s))
+            .chain(self.metrics.map(|(_, s)| s));
+        futures_util::future::join_all(servers).await.into_iter().collect()
     }
 }
 

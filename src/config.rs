@@ -43,6 +43,53 @@ pub struct Config {
     pub sessions: SessionSettings,
     pub void_window: VoidWindow,
     pub public: PublicSettings,
+    pub clients: ClientLimits,
+    pub metrics: MetricsSettings,
+}
+
+/// What one client may hold of the server: time for each part of a request, and connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// A new connection's first request head must arrive within this.
+    pub head_timeout: Duration,
+    /// A request body must arrive in full within this after its head.
+    pub body_timeout: Duration,
+    /// An idle connection is closed after this.
+    pub keep_alive: Duration,
+    /// Open connections from one address (trusted proxies excepted); more are closed at once.
+    pub max_connections_per_ip: u32,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        Self {
+            head_timeout: Duration::from_secs(5),
+            // Bodies are at most 16 KiB of JSON: 10 s is ample on a poor mobile link.
+            body_timeout: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(5),
+            // Far above a pharmacy's terminals behind one NAT, far below a slow-body flood.
+            max_connections_per_ip: 256,
+        }
+    }
+}
+
+/// Who may read `/metrics`: nobody by default.
+#[derive(Clone, Default)]
+pub struct MetricsSettings {
+    /// A listener of its own serving only `/metrics` (not the public or main port).
+    pub bind: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` on the main port (and is required on the metrics
+    /// listener too when set).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("bind", &self.bind)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// The work argon2id puts into each password hash (OWASP's recommendation by default).
@@ -312,6 +359,8 @@ impl Config {
                 .parse_with("MASKPORTAL_VOID_WINDOW", str::parse)?
                 .unwrap_or(VoidWindow::SameDay),
             public: public_settings(&layers)?,
+            clients: client_limits(&layers)?,
+            metrics: metrics_settings(&layers)?,
             database_url,
         };
         layers.refuse_unknown_keys()?;
@@ -367,6 +416,47 @@ fn public_settings(layers: &Layers<'_>) -> Result<PublicSettings, ConfigError> {
             })?
             .unwrap_or(10),
         board_poll: Duration::from_millis(layers.number("MASKPORTAL_BOARD_POLL_MS")?.unwrap_or(500)),
+    })
+}
+
+fn client_limits(layers: &Layers<'_>) -> Result<ClientLimits, ConfigError> {
+    let defaults = ClientLimits::default();
+    let millis = |var| -> Result<Option<Duration>, ConfigError> {
+        layers.parse_with(var, |raw| match raw.parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(format!("`{raw}` is not a number of milliseconds above 0")),
+        })
+    };
+    Ok(ClientLimits {
+        head_timeout: millis("MASKPORTAL_HEAD_TIMEOUT_MS")?.unwrap_or(defaults.head_timeout),
+        body_timeout: millis("MASKPORTAL_BODY_TIMEOUT_MS")?.unwrap_or(defaults.body_timeout),
+        keep_alive: millis("MASKPORTAL_KEEP_ALIVE_MS")?.unwrap_or(defaults.keep_alive),
+        max_connections_per_ip: layers
+            .parse_with("MASKPORTAL_MAX_CONNECTIONS_PER_IP", |raw| match raw.parse::<u32>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!("`{raw}` is not a number of connections above 0")),
+            })?
+            .unwrap_or(defaults.max_connections_per_ip),
+    })
+}
+
+/// A metrics token shorter than this is refused: it guards the service's inner workings.
+const MIN_METRICS_TOKEN_LEN: usize = 16;
+
+fn metrics_settings(layers: &Layers<'_>) -> Result<MetricsSettings, ConfigError> {
+    let token = layers.variable_only("MASKPORTAL_METRICS_TOKEN");
+    if token.as_ref().is_some_and(|t| t.trim().len() < MIN_METRICS_TOKEN_LEN) {
+        return Err(ConfigError::Invalid {
+            key: "MASKPORTAL_METRICS_TOKEN",
+            origin: Origin::Variable("MASKPORTAL_METRICS_TOKEN"),
+            message: format!("the token must be at least {MIN_METRICS_TOKEN_LEN} characters"),
+        });
+    }
+    Ok(MetricsSettings {
+        bind: layers.parse_with("MASKPORTAL_METRICS_BIND", |raw| {
+            raw.parse().map_err(|_| format!("`{raw}` is not an address like 127.0.0.1:9100"))
+        })?,
+        token: token.map(|t| t.trim().to_owned()),
     })
 }
 
@@ -446,6 +536,38 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(config.sessions.hashing, HashingCost { memory_kib: 65536, iterations: 3, parallelism: 1 });
+    }
+
+    #[test]
+    fn client_limits_and_metrics_access_default_to_safe_values_and_refuse_nonsense() {
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(config.clients, ClientLimits::default());
+        assert_eq!(config.clients.body_timeout, Duration::from_secs(10));
+        assert!(config.metrics.bind.is_none() && config.metrics.token.is_none(), "metrics open to no one");
+        let config = Config::from_vars(&vars(&[
+            ("MASKPORTAL_BODY_TIMEOUT_MS", "250"),
+            ("MASKPORTAL_MAX_CONNECTIONS_PER_IP", "3"),
+            ("MASKPORTAL_METRICS_BIND", "127.0.0.1:9100"),
+            ("MASKPORTAL_METRICS_TOKEN", "0123456789abcdef"),
+        ]))
+        .unwrap();
+        assert_eq!(config.clients.body_timeout, Duration::from_millis(250));
+        assert_eq!(config.clients.max_connections_per_ip, 3);
+        assert_eq!(config.metrics.bind.unwrap().to_string(), "127.0.0.1:9100");
+        assert!(!format!("{config:?}").contains("0123456789abcdef"), "the token stays out of debug output");
+        for (key, value) in [
+            ("MASKPORTAL_BODY_TIMEOUT_MS", "0"),
+            ("MASKPORTAL_KEEP_ALIVE_MS", "soon"),
+            ("MASKPORTAL_HEAD_TIMEOUT_MS", "-1"),
+            ("MASKPORTAL_MAX_CONNECTIONS_PER_IP", "0"),
+            ("MASKPORTAL_METRICS_BIND", "nowhere"),
+            ("MASKPORTAL_METRICS_TOKEN", "too short"),
+        ] {
+            match Config::from_vars(&vars(&[(key, value)])) {
+                Err(ConfigError::Invalid { key: named, .. }) => assert_eq!(named, key),
+                other => panic!("{key}={value}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -32,7 +32,8 @@ impl TrustedProxies {
         hops.into_iter().rev().find(|ip| !self.trusts(*ip)).unwrap_or(peer)
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|net| net.contains(&ip))
     }
 }

@@ -31,7 +31,9 @@ impl AllowedMethods {
                     let methods = item.as_object().map_or_else(Vec::new, |ops| {
                         ops.keys()
                             .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
-                            .map(|m| m.to_ascii_uppercase())
+                            // Every GET route answers HEAD too.
+                            .flat_map(|m| if m == "get" { vec!["GET", "HEAD"] } else { vec![m.as_str()] })
+                            .map(str::to_ascii_uppercase)
                             .collect()
                     });
                     (path, methods.join(", "))
@@ -54,6 +56,13 @@ pub async fn openapi_yaml() -> HttpResponse {
         .body(OPENAPI_YAML)
 }
 
+/// What the page and its assets may do: scripts and styles from here only (Swagger UI sets
+/// inline styles, and shows inline SVG images), requests to this origin only, and never inside
+/// another site's frame: the counter keeps its session token on this origin.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'self'; \
+     form-action 'none'; frame-ancestors 'none'";
+
 /// `/docs` (the page) and `/docs/{file}` (its assets).
 pub async fn swagger_ui(tail: Option<web::Path<String>>) -> Result<HttpResponse, ApiError> {
     let tail = tail.map(web::Path::into_inner).unwrap_or_default();
@@ -65,12 +74,17 @@ pub async fn swagger_ui(tail: Option<web::Path<String>>) -> Result<HttpResponse,
         .ok_or_else(|| ApiError::not_found("file"))?;
     let mut bytes = file.bytes.into_owned();
     if tail.is_empty() {
-        // The page is served at `/docs` (trailing slashes are trimmed), so its relative asset
-        // links must point into `/docs/`.
-        bytes = String::from_utf8_lossy(&bytes).replace("\"./", "\"/docs/").into_bytes();
+        // The page is served at `/docs` (trailing slashes are trimmed), where its relative links
+        // (`./swagger-ui.css`, `index.css`) would resolve against `/`: they resolve in `/docs/`.
+        bytes = String::from_utf8_lossy(&bytes)
+            .replacen("<head>", "<head>\n    <base href=\"/docs/\">", 1)
+            .into_bytes();
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, file.content_type))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, DOCS_CSP))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(bytes))
 }

@@ -10,41 +10,48 @@ pub mod open_api;
 pub mod portal;
 pub mod rate_limit;
 pub mod server;
+pub mod slow_clients;
 pub mod state;
 pub mod telemetry;
 pub mod views;
 
 use actix_web::http::header;
-use actix_web::{middleware, web};
+use actix_web::{guard, middleware, web};
 
 use self::error::{extractors, ApiError};
 
 /// Request bodies on the portal are small JSON documents.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// A GET route that answers HEAD too (the same status and headers, no body): load balancers
+/// probe with HEAD.
+fn get() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 /// Every route the service answers, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
-    cfg.route("/openapi.yaml", web::get().to(docs::openapi_yaml))
-        .route("/metrics", web::get().to(telemetry::metrics))
-        .route("/docs", web::get().to(docs::swagger_ui))
-        .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui))
-        .route("/", web::get().to(counter_page::page))
-        .route("/counter", web::get().to(counter_page::page))
-        .route("/assets/{name}", web::get().to(counter_page::asset))
+    cfg.route("/openapi.yaml", get().to(docs::openapi_yaml))
+        .route("/metrics", get().to(telemetry::metrics))
+        .route("/docs", get().to(docs::swagger_ui))
+        .route("/docs/{tail:.*}", get().to(docs::swagger_ui))
+        .route("/", get().to(counter_page::page))
+        .route("/counter", get().to(counter_page::page))
+        .route("/assets/{name}", get().to(counter_page::asset))
         .service(
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.
                 .wrap(middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
                 .route("/sessions", web::post().to(portal::sessions::create))
-                .route("/sessions", web::get().to(portal::sessions::list))
+                .route("/sessions", get().to(portal::sessions::list))
                 .route("/sessions/current", web::delete().to(portal::sessions::delete_current))
                 .route("/stock-in", web::post().to(portal::stock::stock_in))
-                .route("/stock", web::get().to(portal::stock::show))
+                .route("/stock", get().to(portal::stock::show))
                 .route("/status", web::put().to(portal::stock::set_status))
                 .route("/eligibility", web::post().to(portal::sales::eligibility))
                 .route("/sales", web::post().to(portal::sales::create))
-                .route("/sales", web::get().to(portal::sales::list))
+                .route("/sales", get().to(portal::sales::list))
                 .route("/sales/{id}/void", web::post().to(portal::sales::void)),
         );
     open_api(cfg);
@@ -58,12 +65,17 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
     open_api(cfg);
 }
 
+/// The routes of the metrics listener (`MASKPORTAL_METRICS_BIND`): `/metrics` alone.
+pub fn metrics_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", get().to(telemetry::metrics_listener)).default_service(web::to(not_found));
+}
+
 fn common(cfg: &mut web::ServiceConfig) {
     cfg.app_data(extractors::json_config(MAX_BODY_BYTES))
         .app_data(extractors::query_config())
         .app_data(extractors::path_config())
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
+        .route("/healthz", get().to(health::healthz))
+        .route("/readyz", get().to(health::readyz))
         .default_service(web::to(not_found));
 }
 
@@ -72,28 +84,28 @@ fn open_api(cfg: &mut web::ServiceConfig) {
         web::scope("/corona19-masks/v1")
             .wrap(middleware::from_fn(rate_limit::limit))
             .wrap(public_cors())
-            .route("/stores/json", web::get().to(open_api::v1::stores))
-            .route("/sales/json", web::get().to(open_api::v1::sales))
-            .route("/storesByGeo/json", web::get().to(open_api::v1::stores_by_geo))
-            .route("/storesByAddr/json", web::get().to(open_api::v1::stores_by_addr)),
+            .route("/stores/json", get().to(open_api::v1::stores))
+            .route("/sales/json", get().to(open_api::v1::sales))
+            .route("/storesByGeo/json", get().to(open_api::v1::stores_by_geo))
+            .route("/storesByAddr/json", get().to(open_api::v1::stores_by_addr)),
     )
     .service(
         web::scope("/v2")
             .wrap(middleware::from_fn(rate_limit::limit))
             .wrap(public_cors())
-            .route("/stores", web::get().to(open_api::v2::stores))
-            .route("/stores/{code}", web::get().to(open_api::v2::store))
-            .route("/changes", web::get().to(open_api::v2::changes))
-            .route("/stream", web::get().to(open_api::stream::stream)),
+            .route("/stores", get().to(open_api::v2::stores))
+            .route("/stores/{code}", get().to(open_api::v2::store))
+            .route("/changes", get().to(open_api::v2::changes))
+            .route("/stream", get().to(open_api::stream::stream)),
     );
 }
 
-/// Any web page may read the open API (GET only); the preflight is answered here.
+/// Any web page may read the open API (GET and HEAD only); the preflight is answered here.
 fn public_cors() -> actix_cors::Cors {
     actix_cors::Cors::default()
         .allow_any_origin()
         .send_wildcard()
-        .allowed_methods(["GET"])
+        .allowed_methods(["GET", "HEAD"])
         .allow_any_header()
         .expose_headers(["ETag", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"])
         .max_age(86_400)

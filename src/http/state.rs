@@ -11,6 +11,8 @@ use crate::services::sessions::Sessions;
 use super::client_address::TrustedProxies;
 use super::docs::AllowedMethods;
 use super::rate_limit::RateLimits;
+use super::server::Shutdown;
+use super::telemetry::MetricsToken;
 
 pub struct AppState {
     pub clock: Clock,
@@ -24,4 +26,8 @@ pub struct AppState {
     pub allowed_methods: AllowedMethods,
     /// `Cache-Control: public, max-age=N` on open-API replies.
     pub public_max_age: u32,
+    /// Opens `/metrics`; without it `/metrics` is served only on the metrics listener.
+    pub metrics_token: Option<MetricsToken>,
+    /// Trips when the service begins to stop; event streams end then.
+    pub shutdown: Shutdown,
 }

@@ -1,5 +1,5 @@
 //! What operators see: a request id on every reply, one log line per request (route pattern,
-//! never the raw URL with its keys), Prometheus metrics, and `/metrics`.
+//! never the raw URL with its keys), Prometheus metrics over bounded labels, and `/metrics`.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -7,15 +7,26 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
+use crate::http::auth::bearer_token;
 use crate::http::state::AppState;
+use crate::process::ClientFault;
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorCode};
+
+/// What actix logs as an error though a client caused it: its HTTP/1 dispatcher's `stream
+/// error`, written for every malformed request (bad bytes, an oversized head) and broken
+/// connection. (Its rare internal fault behind a `stream error` has an error line of its own,
+/// which stays.)
+pub const CLIENT_FAULTS: &[ClientFault] =
+    &[ClientFault { target: "actix_http::h1::dispatcher", message_prefix: "stream error" }];
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -45,7 +56,8 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
+    // Patterns come from the route table, so they are a fixed set; any unknown path is one label.
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let span = tracing::info_span!("request", %id, %method, %route);
     let started = Instant::now();
@@ -55,7 +67,7 @@ pub async fn observe(
         Ok(response) => response.status().as_u16(),
         Err(error) => error.as_response_error().status_code().as_u16(),
     };
-    counter!("maskportal_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+    counter!("maskportal_http_requests_total", "method" => method, "route" => route.clone(), "status" => status.to_string())
         .increment(1);
     histogram!("maskportal_http_request_duration_seconds", "method" => method, "route" => route.clone())
         .record(elapsed.as_secs_f64());
@@ -76,9 +88,68 @@ pub async fn observe(
     })
 }
 
-/// `GET /metrics`: Prometheus text, with gauges read at scrape time.
+/// A method's metrics label: the standard ones by name, any other string as `other`, so a
+/// client inventing methods cannot grow the label set (each label set lives as long as the
+/// process).
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 7] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ];
+    KNOWN.iter().find(|known| *known == method).map_or("other", Method::as_str)
+}
+
+/// The bearer token that opens `/metrics`, kept as its SHA-256: guesses are compared digest to
+/// digest, so how long a comparison takes tells nothing about the token.
+#[derive(Clone)]
+pub struct MetricsToken([u8; 32]);
+
+impl MetricsToken {
+    pub fn new(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+
+    fn admits(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let presented = bearer_token(req).ok_or_else(|| {
+            ApiError::new(ErrorCode::NotSignedIn, "send Authorization: Bearer <the metrics token>")
+        })?;
+        if <[u8; 32]>::from(Sha256::digest(presented.as_bytes())) == self.0 {
+            Ok(())
+        } else {
+            Err(ApiError::new(ErrorCode::InvalidToken, "this is not the metrics token"))
+        }
+    }
+}
+
+/// `GET /metrics` on the main port: only with the metrics token; without one configured, the
+/// path answers 404 like any unknown one.
+pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let token = state.metrics_token.as_ref().ok_or_else(|| ApiError::not_found("route"))?;
+    token.admits(&req)?;
+    render(state).await
+}
+
+/// `GET /metrics` on the metrics listener (`MASKPORTAL_METRICS_BIND`), which the network
+/// guards: open, unless a metrics token is configured.
+pub async fn metrics_listener(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        token.admits(&req)?;
+    }
+    render(state).await
+}
+
+/// Prometheus text, with gauges read at scrape time, rendered on a blocking thread: a large
+/// exposition takes long enough to hold up every request queued on an async worker.
 #[expect(clippy::as_conversions, reason = "gauges are floats; counts this size are exact in f64")]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn render(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.operations.pool_use();
     gauge!("maskportal_db_pool_connections").set(f64::from(pool.connections));
     gauge!("maskportal_db_pool_idle_connections").set(f64::from(pool.idle));
@@ -87,6 +158,24 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     gauge!("maskportal_board_cursor").set(state.board.cursor() as f64);
     let sessions = state.operations.live_sessions().await?;
     gauge!("maskportal_active_sessions").set(sessions as f64);
-    let body = prometheus().map(PrometheusHandle::render).unwrap_or_default();
+    let body = web::block(|| prometheus().map(PrometheusHandle::render).unwrap_or_default()).await.map_err(
+        |error| {
+            tracing::error!(%error, "rendering metrics");
+            ApiError::from(ErrorCode::Internal)
+        },
+    )?;
     Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invented_method_is_counted_as_other() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+        assert_eq!(method_label(&Method::TRACE), "other");
+    }
 }

@@ -29,6 +29,9 @@ fn template_of(path: &str) -> Option<&'static str> {
 /// Panics unless `reply` is a documented answer to `method path`.
 pub fn assert_reply_documented(method: &str, path: &str, reply: &Reply) {
     let method = method.to_ascii_lowercase();
+    // HEAD is GET without the body: documented wherever GET is.
+    let head = method == "head";
+    let method = if head { "get".to_owned() } else { method };
     let Some(template) = template_of(path) else {
         assert_eq!(reply.status, 404, "{method} {path} is not in openapi.yaml but answered {}", reply.status);
         return assert_matches(&component("Error"), &reply.body, &format!("404 for {path}"));
@@ -47,6 +50,9 @@ pub fn assert_reply_documented(method: &str, path: &str, reply: &Reply) {
         response = resolve(reference);
     }
     let what = format!("{method} {template} {}", reply.status);
+    if head {
+        return assert!(reply.body.is_null(), "HEAD {template} {} answered with a body", reply.status);
+    }
     let content_type = reply.header("content-type").unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     match response.get("content").and_then(|c| c.get(media_type)) {

@@ -453,7 +453,10 @@ on_both_backends! {
 }
 
 on_both_backends! {
-    async fn three_hundred_concurrent_buyers_at_a_site_holding_a_hundred_buy_exactly_a_hundred(app: TestApp) {
+    async fn three_hundred_concurrent_buyers_at_a_site_holding_a_hundred_buy_exactly_a_hundred(db: crate::helpers::TestDatabase) {
+        // Three hundred connections at once, all from the test's one address: above the default cap.
+        let settings = [("MASKPORTAL_MAX_CONNECTIONS_PER_IP", "1000")];
+        let app = TestApp::spawn_with(db, maskportal::domain::clock::Clock::system(), &settings).await;
         app.travel_to(wednesday());
         let token = open_site(&app, "11817488", 100).await;
         let attempts = (0..300u32).map(|i| {

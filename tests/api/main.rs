@@ -11,6 +11,7 @@ mod contract;
 mod counter;
 mod counter_page;
 mod crash;
+mod edge;
 mod health;
 mod keys;
 mod open_api;

@@ -12,7 +12,13 @@ use crate::helpers::{add_clerk_by_cli, add_site_by_cli, eventually, ServedBinary
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_sales_and_replies_carry_a_request_id() {
-    let app = TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let metrics_token = "the metrics scraper's token";
+    let app = TestApp::spawn_with(
+        TestDatabase::sqlite(),
+        maskportal::domain::clock::Clock::system(),
+        &[("MASKPORTAL_METRICS_TOKEN", metrics_token)],
+    )
+    .await;
     let clerk = app.seed_clerk("11817488", 1);
     let token = app.token(&clerk, "counter").await;
     app.post_as(
@@ -27,7 +33,7 @@ async fn metrics_count_requests_by_route_and_sales_and_replies_carry_a_request_i
     let made = app.get("/healthz").await;
     assert_eq!(made.header("x-request-id").map(str::len), Some(36), "a fresh UUID");
 
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap();
+    let metrics = app.client.get(app.url("/metrics")).bearer_auth(metrics_token).send().await.unwrap();
     let content_type = metrics.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(content_type.starts_with("text/plain"), "{content_type}: {}", metrics.text().await.unwrap());
     let text = metrics.text().await.unwrap();

@@ -21,6 +21,9 @@ export MASKPORTAL_CLOCK=2020-03-11T10:00:00+09:00
 # Fuzzing sends thousands of requests from one address and many wrong passwords.
 export MASKPORTAL_PUBLIC_RPS=100000 MASKPORTAL_PUBLIC_BURST=100000
 export MASKPORTAL_MAX_FAILED_LOGINS=1000000 MASKPORTAL_MAX_FAILED_LOGINS_PER_IP=1000000
+# /metrics declares a bearer token (without one configured it is a 404): with one set, the
+# fuzzer checks that requests without it, or with the clerk's token, are refused.
+export MASKPORTAL_METRICS_TOKEN="the fuzzer's metrics token"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 export MASKPORTAL_BIND="127.0.0.1:$port"
 

@@ -82,7 +82,8 @@ error_codes! {
     VoidWindowPassed = "void_window_passed", CONFLICT, "this sale can no longer be voided";
     SiteCodeTaken = "site_code_taken", CONFLICT, "a site with this code exists";
     UsernameTaken = "username_taken", CONFLICT, "this username is taken";
-    // 413, 415, 422, 429
+    // 408, 413, 415, 422, 429
+    RequestTimeout = "request_timeout", REQUEST_TIMEOUT, "the request body did not arrive in time";
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE, "the request body is too large";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json";
     IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY, "this client_key was already used for a different request; generate a new one";

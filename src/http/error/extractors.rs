@@ -5,6 +5,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
 
 use super::{ApiError, ErrorCode};
+use crate::http::slow_clients::is_body_timeout;
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default().limit(limit).error_handler(json_error)
@@ -24,6 +25,7 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
             ApiError::new(ErrorCode::BodyTooLarge, format!("the request body exceeds {limit} bytes"))
         }
         JsonPayloadError::ContentType => ApiError::from(ErrorCode::UnsupportedMediaType),
+        JsonPayloadError::Payload(payload) if is_body_timeout(payload) => ErrorCode::RequestTimeout.into(),
         JsonPayloadError::Deserialize(e) => {
             let api = ApiError::new(ErrorCode::InvalidBody, body_message(e));
             match field_of(e) {

@@ -1,11 +1,12 @@
 //! `GET /v2/stream`: Server-Sent Events, one per store change, the change-log cursor as the
-//! event id; `Last-Event-ID` (or `?since=`) resumes with exactly the changes missed.
+//! event id; `Last-Event-ID` (or `?since=`) resumes with exactly the changes missed. A stream
+//! ends when the service begins to stop.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use tokio::sync::broadcast::error::RecvError;
@@ -14,6 +15,7 @@ use tokio::sync::broadcast::Receiver;
 use crate::board::snapshot::Snapshot;
 use crate::board::{Board, FeedEntry};
 use crate::http::error::ApiError;
+use crate::http::server::Shutdown;
 use crate::http::state::AppState;
 
 use super::v2::StoreV2;
@@ -35,6 +37,15 @@ pub async fn stream(
         })?),
         None => integer(&params, "since")?,
     };
+    let mut reply = HttpResponse::Ok();
+    reply
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"));
+    if req.method() == Method::HEAD {
+        // A stream never ends by itself; HEAD gets its headers only.
+        return Ok(reply.finish());
+    }
     // Subscribe before reading the backlog, so nothing falls between the two.
     let live = state.board.subscribe();
     let board = state.board.clone();
@@ -43,8 +54,9 @@ pub async fn stream(
         None => (Vec::new(), board.cursor()),
     };
     let first = Bytes::from(format!("retry: 2000\n\n{}", backlog.concat()));
+    let shutdown = state.shutdown.clone();
     let events = futures_util::stream::unfold(
-        (Some(first), Sse { board, live, last_sent }),
+        (Some(first), Sse { board, live, last_sent, shutdown }),
         |(pending, mut sse)| async move {
             let chunk = match pending {
                 Some(chunk) => chunk,
@@ -53,24 +65,26 @@ pub async fn stream(
             Some((Ok::<_, actix_web::Error>(chunk), (None, sse)))
         },
     );
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(events))
+    Ok(reply.streaming(events))
 }
 
 struct Sse {
     board: Arc<Board>,
     live: Receiver<FeedEntry>,
     last_sent: i64,
+    shutdown: Shutdown,
 }
 
 impl Sse {
-    /// The next bytes to send: a change, a catch-up after falling behind, or a keep-alive.
+    /// The next bytes to send: a change, a catch-up after falling behind, or a keep-alive; none
+    /// once the service begins to stop (clients resume with `Last-Event-ID`).
     async fn next_chunk(&mut self) -> Option<Bytes> {
         loop {
-            match tokio::time::timeout(KEEP_ALIVE, self.live.recv()).await {
+            let received = tokio::select! {
+                () = self.shutdown.begun() => return None,
+                received = tokio::time::timeout(KEEP_ALIVE, self.live.recv()) => received,
+            };
+            match received {
                 Err(_) => return Some(Bytes::from_static(b": keep-alive\n\n")),
                 Ok(Err(RecvError::Closed)) => return None,
                 Ok(Err(RecvError::Lagged(_))) => {

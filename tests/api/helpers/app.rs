@@ -15,6 +15,8 @@ pub struct TestApp {
     pub address: String,
     /// The dedicated open-API listener, when configured.
     pub public_address: Option<String>,
+    /// The metrics listener, when configured.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub clock: Clock,
     pub db: TestDatabase,
@@ -49,9 +51,10 @@ impl TestApp {
         let app = Application::build(config, clock.clone()).await.expect("the app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let public_address = app.public_port().map(|port| format!("http://127.0.0.1:{port}"));
+        let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
         let events = app.stock_events();
         tokio::spawn(app.run_until_stopped());
-        Self { address, public_address, client: reqwest::Client::new(), clock, db, events }
+        Self { address, public_address, metrics_address, client: reqwest::Client::new(), clock, db, events }
     }
 
     /// Moves the service clock to `instant` (it runs on from there).
