@@ -213,12 +213,10 @@ on_both_backends! {
         let parts: Vec<&str> = token.split('.').collect();
         let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
 
-        let other_key = jsonwebtoken::encode(
-            &jsonwebtoken::Header::default(),
-            &claims,
-            &jsonwebtoken::EncodingKey::from_secret(&[7u8; 32]),
-        )
-        .unwrap();
+        let other_secret = maskportal::secrets::JwtSecret::from_bytes(vec![7u8; 32]);
+        let other_key = maskportal::services::tokens::TokenKeys::new(&other_secret)
+            .sign(&serde_json::from_value(claims.clone()).unwrap())
+            .unwrap();
         let alg_none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#), parts[1]);
         claims["exp"] = json!(claims["exp"].as_i64().unwrap() + 86_400);
         let altered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(claims.to_string()), parts[2]);
