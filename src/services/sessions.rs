@@ -137,10 +137,9 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(pool: Pool, clock: Clock, settings: SessionSettings, secret: &JwtSecret) -> Self {
-        let verifiers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
         Self {
             keys: TokenKeys::new(secret),
-            verifier: VerifierPool::new(verifiers, settings.hashing),
+            verifier: VerifierPool::new(settings.hashing),
             throttle: LoginThrottle::new(settings.lockout),
             pool,
             clock,
