@@ -43,6 +43,8 @@ pub struct Config {
     pub sessions: SessionSettings,
     pub void_window: VoidWindow,
     pub public: PublicSettings,
+    /// Eligibility look-ups one session may make per minute, all of them at once if need be.
+    pub lookups_per_minute: NonZeroU32,
 }
 
 /// The work argon2id puts into each password hash (OWASP's recommendation by default).
@@ -74,6 +76,10 @@ pub struct Rate {
 /// flood from one address is cut.
 const DEFAULT_PUBLIC_RATE: Rate =
     Rate { per_second: NonZeroU32::new(20).unwrap(), burst: NonZeroU32::new(100).unwrap() };
+
+/// A counter serves a buyer every few seconds at best, with a check or two each; a minute's
+/// worth at once covers a queue, and running through numbers is cut to one a second.
+const DEFAULT_LOOKUPS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(60).unwrap();
 
 /// The open API's limits and caching.
 #[derive(Debug, Clone)]
@@ -310,6 +316,9 @@ impl Config {
                 .parse_with("MASKPORTAL_VOID_WINDOW", str::parse)?
                 .unwrap_or(VoidWindow::SameDay),
             public: public_settings(&layers)?,
+            lookups_per_minute: layers
+                .number("MASKPORTAL_LOOKUPS_PER_MINUTE")?
+                .unwrap_or(DEFAULT_LOOKUPS_PER_MINUTE),
             database_url,
         };
         layers.refuse_unknown_keys()?;

@@ -5,6 +5,7 @@ pub mod counter;
 pub mod idempotency;
 pub mod integrity;
 pub mod login_throttle;
+pub mod lookups;
 pub mod operations;
 pub mod passwords;
 pub mod publishing;
