@@ -15,12 +15,17 @@ use maskportal::services::passwords::{self, VerifierPool};
 const UNKNOWN_NAMES: usize = 60;
 
 fn clerk_verification(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
     let cost = HashingCost::default();
     let pool = VerifierPool::new(cost);
     let secret = "pw-clerk-0123456789";
-    let stored = passwords::hash(&Password::new_secret(secret.to_owned()).unwrap(), &cost).unwrap();
-    let clerk = || Password::attempt(secret.to_owned()).unwrap();
+    let stored = passwords::hash(&Password::new_secret(secret.to_owned()).expect("a password"), &cost)
+        .expect("a hash");
+    let clerk = || Password::attempt(secret.to_owned()).expect("a password");
     let mut group = c.benchmark_group("clerk password check");
     // Flat: a check takes tens of milliseconds, so few iterations per sample are enough.
     group
@@ -39,7 +44,7 @@ fn clerk_verification(c: &mut Criterion) {
             let (pool, flooding) = (pool.clone(), flooding.clone());
             runtime.spawn(async move {
                 while flooding.load(Ordering::Relaxed) {
-                    pool.verify(Password::attempt(format!("guess-{i}")).unwrap(), None).await;
+                    pool.verify(Password::attempt(format!("guess-{i}")).expect("a password"), None).await;
                 }
             })
         })
@@ -51,7 +56,7 @@ fn clerk_verification(c: &mut Criterion) {
     });
     flooding.store(false, Ordering::Relaxed);
     for task in flood {
-        runtime.block_on(task).unwrap();
+        runtime.block_on(task).expect("the flood ends");
     }
     group.finish();
 }
