@@ -16,7 +16,7 @@ use crate::domain::policy::Policy;
 use crate::http;
 use crate::http::client_address::TrustedProxies;
 use crate::http::docs::AllowedMethods;
-use crate::http::rate_limit::RateLimits;
+use crate::http::rate_limit::{LookupLimits, RateLimits};
 use crate::http::server::{self as servers, serve, Clients, Shutdown, Workers};
 use crate::http::slow_clients::ConnectionCaps;
 use crate::http::state::AppState;
@@ -79,6 +79,7 @@ impl Application {
             operations: Operations::new(pool.clone(), clock.clone(), config.database_url.backend()),
             board,
             rate_limits,
+            lookup_limits: LookupLimits::new(config.lookups_per_minute),
             trusted_proxies,
             allowed_methods: AllowedMethods::from_contract().context("the embedded openapi.yaml")?,
             public_max_age: config.public.max_age,

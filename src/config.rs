@@ -43,6 +43,8 @@ pub struct Config {
     pub sessions: SessionSettings,
     pub void_window: VoidWindow,
     pub public: PublicSettings,
+    /// Eligibility look-ups one session may make per minute, all of them at once if need be.
+    pub lookups_per_minute: NonZeroU32,
     pub clients: ClientLimits,
     pub metrics: MetricsSettings,
 }
@@ -123,6 +125,10 @@ pub struct Rate {
 /// is cut to 20 a second once the burst is spent.
 const DEFAULT_PUBLIC_RATE: Rate =
     Rate { per_second: NonZeroU32::new(20).unwrap(), burst: NonZeroU32::new(200).unwrap() };
+
+/// A counter serves a buyer every few seconds at best, with a check or two each; a minute's
+/// worth at once covers a queue, and running through numbers is cut to one a second.
+const DEFAULT_LOOKUPS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(60).unwrap();
 
 /// The open API's limits and caching.
 #[derive(Debug, Clone)]
@@ -361,6 +367,9 @@ impl Config {
             public: public_settings(&layers)?,
             clients: client_limits(&layers)?,
             metrics: metrics_settings(&layers)?,
+            lookups_per_minute: layers
+                .number("MASKPORTAL_LOOKUPS_PER_MINUTE")?
+                .unwrap_or(DEFAULT_LOOKUPS_PER_MINUTE),
             database_url,
         };
         layers.refuse_unknown_keys()?;

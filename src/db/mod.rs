@@ -51,19 +51,6 @@ impl DbError {
             ))
         )
     }
-
-    /// True when a concurrent twin won a race this write may simply retry: a unique key it
-    /// inserted first, or a PostgreSQL serialization failure.
-    pub fn is_lost_race(&self) -> bool {
-        use diesel::result::{DatabaseErrorKind, Error};
-        matches!(
-            self,
-            DbError::Query(Error::DatabaseError(
-                DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::SerializationFailure,
-                _
-            ))
-        )
-    }
 }
 
 /// Runs blocking database work off the async workers, on a pooled connection.

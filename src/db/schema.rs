@@ -35,6 +35,7 @@ diesel::table! {
         failed_logins -> Integer,
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        first_failed_at -> Nullable<Timestamp>,
     }
 }
 

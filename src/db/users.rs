@@ -19,6 +19,8 @@ pub struct UserRow {
     pub failed_logins: i32,
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// When the first failed sign-in counted in `failed_logins` was.
+    pub first_failed_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -57,33 +59,56 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
         .set((
             users::password_hash.eq(hash),
             users::failed_logins.eq(0),
+            users::first_failed_at.eq(None::<NaiveDateTime>),
             users::locked_until.eq(None::<NaiveDateTime>),
         ))
         .execute(conn)
 }
 
-/// Counts a failed password; sets the lock once the count reaches `max`. Returns the new count.
-pub fn record_failed_login(
+/// Takes the account's row lock for the rest of the transaction, so concurrent failures count
+/// one after another, and reads the failed sign-ins counted so far and when the first was.
+pub fn lock_failed_logins(
     conn: &mut DbConnection,
     user_id: i64,
-    max: i32,
-    locked_until: NaiveDateTime,
-) -> QueryResult<i32> {
-    let count: i32 = diesel::update(users::table.find(user_id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)?;
-    if count >= max {
-        diesel::update(users::table.find(user_id))
-            .set((users::locked_until.eq(locked_until), users::failed_logins.eq(0)))
-            .execute(conn)?;
-    }
-    Ok(count)
+) -> QueryResult<(i32, Option<NaiveDateTime>)> {
+    diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins))
+        .returning((users::failed_logins, users::first_failed_at))
+        .get_result(conn)
+}
+
+/// Stores the failed sign-ins counted in the current window, which opened at `since`.
+pub fn count_failed_logins(
+    conn: &mut DbConnection,
+    user_id: i64,
+    count: i32,
+    since: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::failed_logins.eq(count), users::first_failed_at.eq(since)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Locks the account until `until`; the count starts afresh.
+pub fn lock(conn: &mut DbConnection, user_id: i64, until: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::locked_until.eq(until),
+            users::failed_logins.eq(0),
+            users::first_failed_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn clear_failed_logins(conn: &mut DbConnection, user_id: i64) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
+        .set((
+            users::failed_logins.eq(0),
+            users::first_failed_at.eq(None::<NaiveDateTime>),
+            users::locked_until.eq(None::<NaiveDateTime>),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Duration, Utc};
+
 /// A clerk works for one site; an admin (the operator) for none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -118,6 +120,39 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Failed sign-ins counted against one account, unknown name or address, within a window that
+/// opens at the first of them. Known accounts and unknown names follow this one rule, so how
+/// a name locks over time never tells whether it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailedSignIns {
+    pub count: u32,
+    /// When the first failure of the window was.
+    pub since: DateTime<Utc>,
+}
+
+/// What one more failed sign-in leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Counted, below the maximum.
+    Counted(FailedSignIns),
+    /// The maximum was reached: locked until then, and counting starts afresh.
+    Locked { until: DateTime<Utc> },
+}
+
+impl FailedSignIns {
+    /// One more failure at `now` after `previous` (`None`: nothing counted): failures whose
+    /// window has passed are forgotten, and the `max`-th within a window locks for `window`.
+    pub fn after(previous: Option<Self>, now: DateTime<Utc>, window: Duration, max: u32) -> AfterFailure {
+        let current = previous.filter(|p| now - p.since < window).unwrap_or(Self { count: 0, since: now });
+        let count = current.count.saturating_add(1);
+        if count >= max {
+            AfterFailure::Locked { until: now + window }
+        } else {
+            AfterFailure::Counted(Self { count, since: current.since })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +185,36 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
         assert_eq!("root".parse::<Role>(), Err(RoleError));
+    }
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_583_884_800, 0).unwrap() + Duration::minutes(minutes)
+    }
+
+    fn fail(previous: Option<FailedSignIns>, minute: i64) -> AfterFailure {
+        FailedSignIns::after(previous, at(minute), Duration::minutes(15), 5)
+    }
+
+    fn counted(after: AfterFailure) -> FailedSignIns {
+        match after {
+            AfterFailure::Counted(failures) => failures,
+            AfterFailure::Locked { until } => panic!("locked until {until}"),
+        }
+    }
+
+    #[test]
+    fn the_fifth_failure_within_the_window_locks_for_the_window() {
+        let mut failures = None;
+        for minute in 0..4 {
+            failures = Some(counted(fail(failures, minute)));
+        }
+        assert_eq!(failures, Some(FailedSignIns { count: 4, since: at(0) }));
+        assert_eq!(fail(failures, 14), AfterFailure::Locked { until: at(29) });
+    }
+
+    #[test]
+    fn failures_older_than_the_window_are_forgotten() {
+        let four = FailedSignIns { count: 4, since: at(0) };
+        assert_eq!(fail(Some(four), 15), AfterFailure::Counted(FailedSignIns { count: 1, since: at(15) }));
     }
 }

@@ -1,8 +1,10 @@
 //! Per-API-key and per-client-IP rate limits for the open API (GCRA, via `governor`), with
-//! `RateLimit-*` headers on every reply and 429 + `Retry-After` over the limit.
+//! `RateLimit-*` headers on every reply and 429 + `Retry-After` over the limit; and the limit on
+//! eligibility look-ups per signed-in session.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -116,6 +118,39 @@ impl RateLimits {
     }
 }
 
+/// Past this many sessions tracked, those whose allowance has refilled are forgotten.
+const FORGET_SESSIONS_AT: usize = 10_000;
+
+/// Eligibility look-ups per signed-in session: a minute's worth may come at once (a queue at
+/// the counter), then one every `60 / per_minute` seconds, so a session cannot run through
+/// resident numbers to learn who bought what.
+pub struct LookupLimits {
+    sessions: governor::DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+}
+
+impl LookupLimits {
+    pub fn new(per_minute: NonZeroU32) -> Self {
+        Self {
+            sessions: governor::RateLimiter::keyed(Quota::per_minute(per_minute)),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Counts a look-up by `session_id`; over the limit, 429 `rate_limited` with `Retry-After`.
+    #[expect(clippy::as_conversions, reason = "seconds to wait, rounded up, always small and positive")]
+    pub fn check(&self, session_id: &str) -> Result<(), ApiError> {
+        if self.sessions.len() >= FORGET_SESSIONS_AT {
+            self.sessions.retain_recent();
+        }
+        self.sessions.check_key(&session_id.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now()).max(Duration::from_millis(1));
+            ApiError::new(ErrorCode::RateLimited, "too many look-ups from this session: slow down")
+                .retry_after(wait.as_secs_f64().ceil() as u64)
+        })
+    }
+}
+
 /// The key a caller presents: the `X-API-Key` header, or the 2020 API's `serviceKey` parameter.
 fn presented_key(req: &ServiceRequest) -> Option<String> {
     if let Some(value) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
@@ -171,7 +206,6 @@ pub async fn limit(
 
 #[cfg(test)]
 mod tests {
-    use std::num::NonZeroU32;
 
     use super::*;
 
@@ -193,6 +227,17 @@ mod tests {
             limits.decide(None, other).unwrap().retry_after_secs.is_none(),
             "addresses are limited apart"
         );
+    }
+
+    #[test]
+    fn a_session_gets_a_minutes_worth_of_look_ups_at_once_then_a_retry_after() {
+        let limits = LookupLimits::new(NonZeroU32::new(3).unwrap());
+        for _ in 0..3 {
+            assert!(limits.check("session-a").is_ok());
+        }
+        let refused = limits.check("session-a").unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::RateLimited);
+        assert!(limits.check("session-b").is_ok(), "sessions are limited apart");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::services::sessions::Sessions;
 
 use super::client_address::TrustedProxies;
 use super::docs::AllowedMethods;
-use super::rate_limit::RateLimits;
+use super::rate_limit::{LookupLimits, RateLimits};
 use super::server::Shutdown;
 use super::telemetry::MetricsToken;
 
@@ -21,6 +21,8 @@ pub struct AppState {
     pub operations: Operations,
     pub board: Arc<Board>,
     pub rate_limits: RateLimits,
+    /// Eligibility look-ups per session.
+    pub lookup_limits: LookupLimits,
     pub trusted_proxies: TrustedProxies,
     /// What each documented path answers, for 405s.
     pub allowed_methods: AllowedMethods,

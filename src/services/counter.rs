@@ -9,6 +9,7 @@ use crate::domain::policy::Policy;
 use crate::domain::resident_id::IdKey;
 use crate::domain::void_window::VoidWindow;
 
+use super::lookups::Lookups;
 use super::publishing::StockEvents;
 
 /// The counter's dependencies; `stock` and `sales` add its use-cases.
@@ -19,6 +20,8 @@ pub struct Counter {
     pub(super) id_key: IdKey,
     pub(super) void_window: VoidWindow,
     pub(super) events: StockEvents,
+    /// Each session's latest look-up, until its sale.
+    pub(super) lookups: Lookups,
 }
 
 impl Counter {
@@ -30,7 +33,7 @@ impl Counter {
         void_window: VoidWindow,
         events: StockEvents,
     ) -> Self {
-        Self { pool, clock, policy, id_key, void_window, events }
+        Self { pool, clock, policy, id_key, void_window, events, lookups: Lookups::default() }
     }
 }
 

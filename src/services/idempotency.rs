@@ -1,12 +1,12 @@
-//! Exactly-once writes: a client key's first answer is stored in the write's own transaction
-//! and replayed for every retry.
+//! Exactly-once writes: a client key is claimed first, its answer stored in the write's own
+//! transaction and replayed for every retry.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::connection::write_transaction;
-use crate::db::idempotency::{self as answers, StoredAnswer};
+use crate::db::idempotency as answers;
 use crate::db::DbConnection;
 use crate::domain::client_key::ClientKey;
 
@@ -33,43 +33,38 @@ impl Idempotent {
     }
 }
 
-/// Concurrent first attempts with one key race to insert; the losers retry and replay.
-const ATTEMPTS: usize = 3;
-
 /// Runs `work` in a write transaction once per client key: a retry with the same request gets
 /// the stored answer, one with a different request is refused.
+///
+/// The key is claimed before `work` runs, so a twin arriving while the first attempt is in
+/// flight waits on the claimed row (SQLite serialises writers anyway) and then replays the
+/// committed answer, rather than running the rules again and being refused by the first
+/// attempt's own sale. A refused first attempt rolls its claim back: its twin runs the rules
+/// again and is refused in the same way.
 pub fn once<T, F>(
     conn: &mut DbConnection,
     scope: &Idempotent,
     now: chrono::NaiveDateTime,
-    mut work: F,
+    work: F,
 ) -> Result<T, ServiceError>
 where
     T: Serialize + DeserializeOwned,
-    F: FnMut(&mut DbConnection) -> Result<T, ServiceError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, ServiceError>,
 {
     let key = scope.key.to_string();
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let result = write_transaction(conn, |conn| {
-            if let Some(stored) = answers::find(conn, scope.site_id, &key)? {
-                if stored.request_hash != scope.request_hash {
-                    return Err(ServiceError::IdempotencyKeyReused);
-                }
-                return serde_json::from_str(&stored.response)
-                    .map_err(|e| ServiceError::Internal(format!("stored answer for {key}: {e}")));
+    write_transaction(conn, |conn| {
+        if !answers::claim(conn, scope.site_id, &key, &scope.request_hash, now)? {
+            let stored = answers::find(conn, scope.site_id, &key)?
+                .ok_or_else(|| ServiceError::Internal(format!("client key {key} claimed but not stored")))?;
+            if stored.request_hash != scope.request_hash {
+                return Err(ServiceError::IdempotencyKeyReused);
             }
-            let value = work(conn)?;
-            let response =
-                serde_json::to_string(&value).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let answer = StoredAnswer { request_hash: scope.request_hash.clone(), response };
-            answers::store(conn, scope.site_id, &key, &answer, now)?;
-            Ok(value)
-        });
-        match result {
-            Err(ServiceError::Db(error)) if attempt < ATTEMPTS && error.is_lost_race() => continue,
-            other => return other,
+            return serde_json::from_str(&stored.response)
+                .map_err(|e| ServiceError::Internal(format!("stored answer for {key}: {e}")));
         }
-    }
+        let value = work(conn)?;
+        let response = serde_json::to_string(&value).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        answers::answer(conn, scope.site_id, &key, &response)?;
+        Ok(value)
+    })
 }

@@ -1,11 +1,14 @@
 //! Counts failed sign-ins per client IP and per unknown username, in memory, so guessing is cut
-//! off whether or not the username exists (known accounts also keep their count in the database).
+//! off whether or not the username exists (known accounts keep theirs in the database, by the
+//! same rule: `FailedSignIns`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
+
+use crate::domain::account::{AfterFailure, FailedSignIns};
 
 /// What failures are counted against.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -14,10 +17,10 @@ pub enum ThrottleKey {
     Username(String),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    first_at: DateTime<Utc>,
+/// A key's failures in its current window, and its lock.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    failures: Option<FailedSignIns>,
     locked_until: Option<DateTime<Utc>>,
 }
 
@@ -27,7 +30,7 @@ const SWEEP_AT: usize = 10_000;
 #[derive(Debug)]
 pub struct LoginThrottle {
     window: Duration,
-    entries: Mutex<HashMap<ThrottleKey, Failures>>,
+    entries: Mutex<HashMap<ThrottleKey, Entry>>,
 }
 
 impl LoginThrottle {
@@ -42,7 +45,7 @@ impl LoginThrottle {
     /// When `key` is locked at `now`, the instant the lock ends.
     pub fn locked_until(&self, key: &ThrottleKey, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        entries.get(key).and_then(|f| f.locked_until).filter(|until| *until > now)
+        entries.get(key).and_then(|e| e.locked_until).filter(|until| *until > now)
     }
 
     /// Counts a failure; returns the lock's end when this failure reached `max`.
@@ -50,20 +53,21 @@ impl LoginThrottle {
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if entries.len() >= SWEEP_AT {
             let window = self.window;
-            entries.retain(|_, f| f.locked_until.is_some_and(|u| u > now) || now - f.first_at < window);
+            entries.retain(|_, e| {
+                e.locked_until.is_some_and(|u| u > now) || e.failures.is_some_and(|f| now - f.since < window)
+            });
         }
-        let fresh = Failures { count: 0, first_at: now, locked_until: None };
-        let failures = entries.entry(key).or_insert(fresh);
-        if now - failures.first_at >= self.window || failures.locked_until.is_some_and(|u| u <= now) {
-            *failures = fresh;
+        let entry = entries.entry(key).or_default();
+        match FailedSignIns::after(entry.failures, now, self.window, max) {
+            AfterFailure::Counted(failures) => {
+                entry.failures = Some(failures);
+                None
+            }
+            AfterFailure::Locked { until } => {
+                *entry = Entry { failures: None, locked_until: Some(until) };
+                Some(until)
+            }
         }
-        failures.count += 1;
-        if failures.count >= max {
-            let until = now + self.window;
-            *failures = Failures { count: 0, first_at: now, locked_until: Some(until) };
-            return Some(until);
-        }
-        None
     }
 }
 

@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod integrity;
 pub mod key_checks;
 pub mod login_throttle;
+pub mod lookups;
 pub mod operations;
 pub mod passwords;
 pub mod publishing;

@@ -1,10 +1,13 @@
-//! The sale at the counter: the eligibility pre-check, the sale itself (rules, quota, stock,
-//! ledger in one transaction), voids, and the day's list.
+//! The sale at the counter: the eligibility pre-check (and the audit of look-ups no sale
+//! followed), the sale itself (rules, quota, stock, ledger in one transaction), voids, and the
+//! day's list.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::db::audit::{self, AuditEntry};
+use crate::db::connection::write_transaction;
 use crate::db::sales::{self as sale_rows, NewSale, SaleRow, VoidRow};
 use crate::db::stock as stock_rows;
 use crate::db::{self, quota as quota_rows, DbConnection};
@@ -19,6 +22,7 @@ use crate::domain::site::Note;
 
 use super::counter::{Actor, Counter};
 use super::idempotency::{self, Idempotent};
+use super::lookups::{Lookup, Unmatched};
 use super::stock::{ledger_entry, record_change};
 use super::{ConflictCode, ServiceError};
 
@@ -297,13 +301,16 @@ impl Counter {
         Ok(())
     }
 
-    /// Whether the buyer may buy now, and how much remains, without selling anything.
+    /// Whether the buyer may buy now, and how much remains, without selling anything. The
+    /// look-up waits for its sale; the session's look-ups that no sale followed are audited.
     pub async fn eligibility(
         &self,
+        actor: &Actor,
         buyer: &ResidentId,
         proxy_for: Option<&ProxyFor>,
     ) -> Result<Eligibility, ServiceError> {
-        let today = kst_date(self.clock.now());
+        let now = self.clock.now();
+        let today = kst_date(now);
         self.check_births(buyer, proxy_for, today)?;
         let parties = Parties::of(buyer, proxy_for, &self.id_key);
         let week = week_start(today);
@@ -324,6 +331,22 @@ impl Counter {
             }
             _ => None,
         };
+        let lookup = Lookup {
+            user_id: actor.user_id,
+            site_id: actor.site_id,
+            buyer: parties.buyer_fingerprint.to_hex(),
+            birth_year: holder.birth_year().get(),
+            proxy: parties.target.is_some(),
+            outcome: outcome.as_ref().err().map_or("eligible", Refusal::code),
+            at: now,
+        };
+        let unmatched = self.lookups.checked(&actor.session_id, lookup);
+        if !unmatched.is_empty() {
+            db::run(&self.pool, move |conn| {
+                write_transaction(conn, |conn| audit_unmatched(conn, &unmatched, now.naive_utc()))
+            })
+            .await?;
+        }
         Ok(Eligibility {
             birth_year: holder.birth_year(),
             bought_this_week: bought,
@@ -341,10 +364,12 @@ impl Counter {
         let sale = PendingSale::new(actor.clone(), &request, &self.id_key, now);
         let scope = sale.idempotency_scope(request.client_key);
         let policy = self.policy.clone();
+        let buyer = sale.parties.buyer_fingerprint.to_hex();
         let receipt = db::run(&self.pool, move |conn| {
             idempotency::once(conn, &scope, sale.at, |conn| sale.record(conn, &policy))
         })
         .await?;
+        self.lookups.sold(&actor.session_id, &buyer);
         self.events.publish(actor.site_id);
         Ok(receipt)
     }
@@ -434,6 +459,35 @@ impl Counter {
     pub fn today(&self) -> NaiveDate {
         kst_date(self.clock.now())
     }
+}
+
+/// Audits look-ups that no sale followed: who looked, when, the birth year and the outcome,
+/// never a number or fingerprint.
+fn audit_unmatched(
+    conn: &mut DbConnection,
+    unmatched: &[Unmatched],
+    at: NaiveDateTime,
+) -> Result<(), ServiceError> {
+    for Unmatched { session_id, lookup } in unmatched {
+        let detail = json!({
+            "checked_at": lookup.at,
+            "birth_year": lookup.birth_year,
+            "proxy": lookup.proxy,
+            "outcome": lookup.outcome,
+        });
+        audit::record(
+            conn,
+            &AuditEntry {
+                at,
+                action: "lookup_without_sale",
+                actor_user_id: Some(lookup.user_id),
+                site_id: Some(lookup.site_id),
+                session_id: Some(session_id),
+                detail,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 fn voided_answer(sale: &SaleRow, on_hand: i64, void: &VoidRow) -> Voided {

@@ -12,7 +12,7 @@ use crate::db::sessions::{self as session_rows, NewSession, SessionRow};
 use crate::db::sites::{self as site_rows, SiteRow};
 use crate::db::users::{self as user_rows, UserRow};
 use crate::db::{self, DbConnection, Pool};
-use crate::domain::account::{Password, Role, Username};
+use crate::domain::account::{AfterFailure, FailedSignIns, Password, Role, Username};
 use crate::domain::clock::Clock;
 use crate::domain::device::{DeviceId, DeviceName};
 use crate::secrets::JwtSecret;
@@ -137,10 +137,9 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(pool: Pool, clock: Clock, settings: SessionSettings, secret: &JwtSecret) -> Self {
-        let verifiers = std::thread::available_parallelism().map_or(1, |n| n.get().div_ceil(2));
         Self {
             keys: TokenKeys::new(secret),
-            verifier: VerifierPool::new(verifiers, settings.hashing),
+            verifier: VerifierPool::new(settings.hashing),
             throttle: LoginThrottle::new(settings.lockout),
             pool,
             clock,
@@ -220,7 +219,8 @@ impl Sessions {
     }
 
     /// Counts a failed sign-in against the account (in the database) or the unknown username
-    /// (in memory), and against the client address; every lock that results is audited.
+    /// (in memory), both by the same windowed rule, and against the client address; every lock
+    /// that results is audited.
     async fn record_failure(
         &self,
         user: Option<UserRow>,
@@ -228,14 +228,13 @@ impl Sessions {
         client_ip: IpAddr,
         now: DateTime<Utc>,
     ) -> ServiceError {
-        let max = i32::try_from(self.settings.max_failed_logins).unwrap_or(i32::MAX);
         let address_locked =
             self.throttle.fail(ThrottleKey::Ip(client_ip), self.settings.max_failed_logins_per_ip, now);
         let unknown_locked = match user {
             None => self.throttle.fail(name_key, self.settings.max_failed_logins, now),
             Some(_) => None,
         };
-        let lock_until = now + Duration::from_std(self.settings.lockout).unwrap_or(Duration::minutes(15));
+        let (max, window) = (self.settings.max_failed_logins, self.lockout());
         let at = now.naive_utc();
         let recorded = db::run(&self.pool, move |conn| {
             write_transaction(conn, |conn| {
@@ -248,8 +247,22 @@ impl Sessions {
                     detail,
                 };
                 if let Some(user) = &user {
-                    let count = user_rows::record_failed_login(conn, user.id, max, lock_until.naive_utc())?;
-                    let action = if count >= max { "account_locked" } else { "sign_in_failed" };
+                    let (count, since) = user_rows::lock_failed_logins(conn, user.id)?;
+                    let counted = since.map(|since| FailedSignIns {
+                        count: u32::try_from(count).unwrap_or(0),
+                        since: since.and_utc(),
+                    });
+                    let (action, count) = match FailedSignIns::after(counted, now, window, max) {
+                        AfterFailure::Counted(failures) => {
+                            let count = i32::try_from(failures.count).unwrap_or(i32::MAX);
+                            user_rows::count_failed_logins(conn, user.id, count, failures.since.naive_utc())?;
+                            ("sign_in_failed", failures.count)
+                        }
+                        AfterFailure::Locked { until } => {
+                            user_rows::lock(conn, user.id, until.naive_utc())?;
+                            ("account_locked", max)
+                        }
+                    };
                     let detail = serde_json::json!({ "failed_logins": count });
                     audit::record(conn, &entry(action, Some(user.id), user.site_id, detail))?;
                 }
@@ -355,6 +368,11 @@ impl Sessions {
                 .collect())
         })
         .await
+    }
+
+    /// How long failed sign-ins count, and how long a lock lasts.
+    fn lockout(&self) -> Duration {
+        Duration::from_std(self.settings.lockout).unwrap_or(Duration::minutes(15))
     }
 
     fn idle(&self) -> Duration {

@@ -1,8 +1,15 @@
 //! Session tokens: HS256 JWTs whose claims point at a session row the server can revoke.
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::crypto::{CryptoProvider, JwtSigner, JwtVerifier, KeyUtils};
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::signature::{self, Signer, Verifier};
+use jsonwebtoken::{
+    decode, encode, Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::secrets::JwtSecret;
 
@@ -33,8 +40,59 @@ pub enum TokenError {
     Expired,
 }
 
+/// jsonwebtoken's cryptography, cut down to the one algorithm the service uses. Its built-in
+/// backends also carry RSA (the `rsa` crate, whose Marvin timing flaw RUSTSEC-2023-0071 has no
+/// fixed release) and EC; with neither compiled in, no RSA or EC key can be loaded, and a
+/// token naming any other algorithm is refused before a key is looked at.
+static HS256_ONLY: CryptoProvider = CryptoProvider {
+    signer_factory: |algorithm, key| Ok(Box::new(Hs256::new(*algorithm, key.family(), key.as_bytes())?)),
+    verifier_factory: |algorithm, key| {
+        Ok(Box::new(Hs256::new(*algorithm, key.family(), key.try_get_as_bytes()?)?))
+    },
+    key_utils: KeyUtils::new_unimplemented(),
+};
+
+/// HMAC-SHA256 under the session-token secret.
+struct Hs256(Hmac<Sha256>);
+
+impl Hs256 {
+    fn new(algorithm: Algorithm, family: AlgorithmFamily, key: &[u8]) -> jsonwebtoken::errors::Result<Self> {
+        if algorithm != Algorithm::HS256 || family != AlgorithmFamily::Hmac {
+            return Err(ErrorKind::InvalidAlgorithm.into());
+        }
+        Hmac::new_from_slice(key).map(Self).map_err(|_| ErrorKind::InvalidKeyFormat.into())
+    }
+}
+
+impl Signer<Vec<u8>> for Hs256 {
+    fn try_sign(&self, message: &[u8]) -> Result<Vec<u8>, signature::Error> {
+        Ok(self.0.clone().chain_update(message).finalize().into_bytes().to_vec())
+    }
+}
+
+impl Verifier<Vec<u8>> for Hs256 {
+    fn verify(&self, message: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
+        // `verify_slice` compares in constant time.
+        self.0.clone().chain_update(message).verify_slice(signature).map_err(|_| signature::Error::new())
+    }
+}
+
+impl JwtSigner for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
+impl JwtVerifier for Hs256 {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::HS256
+    }
+}
+
 impl TokenKeys {
     pub fn new(secret: &JwtSecret) -> Self {
+        // The first call in the process installs it; later calls find it in place.
+        let _ = HS256_ONLY.install_default();
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked against the service clock (which may be shifted), not the system's.
         validation.validate_exp = false;
@@ -107,5 +165,29 @@ mod tests {
         let unsigned = format!("{none_header}.{}.", parts[1]);
         assert_eq!(keys.verify(&unsigned, now).unwrap_err(), TokenError::Invalid);
         assert_eq!(keys.verify("not a token", now).unwrap_err(), TokenError::Invalid);
+    }
+
+    #[test]
+    fn a_token_naming_rs256_is_refused_and_no_rsa_or_ec_key_can_be_used() {
+        let now = Utc::now();
+        let keys = keys("k".repeat(32).as_str());
+        let token = keys.sign(&claims(now)).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let rs256 =
+            format!("{}.{}.{}", encode_segment(br#"{"alg":"RS256","typ":"JWT"}"#), parts[1], parts[2]);
+        assert_eq!(keys.verify(&rs256, now).unwrap_err(), TokenError::Invalid);
+
+        // The installed provider itself builds nothing but HS256 over a secret.
+        let secret = DecodingKey::from_secret(&[7; 32]);
+        for algorithm in
+            [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS512]
+        {
+            assert!((HS256_ONLY.verifier_factory)(&algorithm, &secret).is_err(), "{algorithm:?}");
+        }
+        let rsa_components = DecodingKey::from_rsa_raw_components(&[1; 256], &[1, 0, 1]);
+        assert!((HS256_ONLY.verifier_factory)(&Algorithm::HS256, &rsa_components).is_err());
+        let ec_der = DecodingKey::from_ec_der(&[4; 65]);
+        assert!((HS256_ONLY.verifier_factory)(&Algorithm::HS256, &ec_der).is_err());
+        assert!((HS256_ONLY.signer_factory)(&Algorithm::RS256, &EncodingKey::from_secret(&[7; 32])).is_err());
     }
 }

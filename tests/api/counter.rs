@@ -202,6 +202,60 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_look_up_no_sale_followed_is_audited_with_the_birth_year_and_never_the_number(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 100).await;
+        let session_id = app.get_as(&token, "/portal/v1/sessions").await.body["sessions"][0]["session_id"].clone();
+        let check = |id: &str| app.post_as(&token, "/portal/v1/eligibility", json!({ "resident_id": id }));
+        let (sold, walked_away, next) = (rrn(1983, 1), rrn(1988, 2), rrn(1993, 3));
+        assert_eq!(check(&sold).await.status, 200);
+        assert_eq!(sell(&app, &token, &sold, 1).await.status, 201);
+        assert_eq!(check(&walked_away).await.status, 200);
+        assert_eq!(check(&walked_away).await.status, 200, "checking the same buyer again is one look-up");
+        assert_eq!(check(&next).await.status, 200);
+
+        let audited = crate::helpers::audit_entries(&mut app.db.connect(), "lookup_without_sale");
+        assert_eq!(audited.len(), 1, "only the buyer who walked away: {audited:?}");
+        let (session, detail) = &audited[0];
+        assert_eq!(session.as_deref(), session_id.as_str());
+        assert_eq!((detail["birth_year"].as_i64(), detail["outcome"].as_str()), (Some(1988), Some("eligible")));
+        let text = detail.to_string();
+        assert!(!text.contains(&walked_away) && !text.contains(&walked_away.replace('-', "")), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_over_its_look_ups_per_minute_gets_429_with_retry_after_and_may_still_sell() {
+    let settings = [("MASKPORTAL_LOOKUPS_PER_MINUTE", "3")];
+    let app = TestApp::spawn_with(
+        crate::helpers::TestDatabase::sqlite(),
+        maskportal::domain::clock::Clock::system(),
+        &settings,
+    )
+    .await;
+    app.travel_to(wednesday());
+    let token = open_site(&app, "11817488", 10).await;
+    for serial in 0..3 {
+        let body = json!({ "resident_id": rrn(1983, serial) });
+        assert_eq!(app.post_as(&token, "/portal/v1/eligibility", body).await.status, 200);
+    }
+    let over = app.post_as(&token, "/portal/v1/eligibility", json!({ "resident_id": rrn(1983, 9) })).await;
+    let retry_after: u64 = over.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=20).contains(&retry_after), "{retry_after}");
+    assert_eq!(error_of(over, 429)["code"], "rate_limited");
+    assert_eq!(sell(&app, &token, &rrn(1983, 2), 1).await.status, 201, "sales are not look-ups");
+
+    let other = app.seed_clerk("11817489", 1);
+    let other_token = signed_in_with_stock(&app, &other, 0).await;
+    let body = json!({ "resident_id": rrn(1983, 1) });
+    assert_eq!(
+        app.post_as(&other_token, "/portal/v1/eligibility", body).await.status,
+        200,
+        "sessions are limited apart"
+    );
+}
+
+on_both_backends! {
     async fn malformed_resident_ids_are_400_naming_the_field_and_the_fault(app: TestApp) {
         app.travel_to(wednesday());
         let token = open_site(&app, "11817488", 100).await;
@@ -434,6 +488,46 @@ on_both_backends! {
         }
         assert_eq!(replies[0].status, 201);
         assert_eq!(stock(&app, &token).await["on_hand"], 9);
+    }
+}
+
+/// Sends ten copies of one sale (one `client_key`) at once: each must get the first attempt's
+/// receipt, and one sale must be recorded. A race is not lost every time, so each test runs
+/// three rounds.
+async fn ten_copies_of_one_sale_get_one_receipt(app: &TestApp, token: &str, buyer: &str, quantity: i64) {
+    let body = json!({ "resident_id": buyer, "quantity": quantity, "client_key": key() });
+    let replies = join_all((0..10).map(|_| app.post_as(token, "/portal/v1/sales", body.clone()))).await;
+    for reply in &replies {
+        assert_eq!((reply.status, &reply.body), (201, &replies[0].body), "a copy got another answer");
+    }
+    let listed = app.get_as(token, "/portal/v1/sales").await.body;
+    let recorded =
+        listed["sales"].as_array().unwrap().iter().filter(|s| s["sale_id"] == replies[0].body["sale_id"]);
+    assert_eq!(recorded.count(), 1, "{listed}");
+    crate::helpers::assert_quotas_match_sales(&mut app.db.connect());
+}
+
+on_both_backends! {
+    async fn ten_concurrent_copies_of_a_sale_using_the_whole_quota_all_get_its_receipt(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 10).await;
+        for serial in 0..3 {
+            ten_copies_of_one_sale_get_one_receipt(&app, &token, &rrn(1983, serial), 2).await;
+        }
+        assert_eq!(stock(&app, &token).await["on_hand"], 4);
+        assert_eq!(app.get_as(&token, "/portal/v1/sales").await.body["sales"].as_array().unwrap().len(), 3);
+    }
+}
+
+on_both_backends! {
+    async fn ten_concurrent_copies_of_a_sale_taking_the_last_masks_all_get_its_receipt(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 0).await;
+        for serial in 0..3 {
+            assert_eq!(stock_in(&app, &token, 1).await.status, 201);
+            ten_copies_of_one_sale_get_one_receipt(&app, &token, &rrn(1983, serial), 1).await;
+            assert_eq!(stock(&app, &token).await["on_hand"], 0);
+        }
     }
 }
 

@@ -63,12 +63,13 @@ struct EligibilityView {
 
 pub async fn eligibility(
     state: web::Data<AppState>,
-    _clerk: Clerk,
+    clerk: Clerk,
     body: web::Json<EligibilityBody>,
 ) -> Result<HttpResponse, ApiError> {
+    state.lookup_limits.check(&clerk.session.session_id)?;
     let buyer = resident_id(&body.resident_id, "resident_id")?;
     let proxy = proxy_for(body.proxy_for.as_ref())?;
-    let checked = state.counter.eligibility(&buyer, proxy.as_ref()).await?;
+    let checked = state.counter.eligibility(&clerk.actor(), &buyer, proxy.as_ref()).await?;
     let refusal = checked.outcome.as_ref().err().map(|refusal| {
         let mut fields = refusal_details(refusal);
         fields.insert("code".into(), refusal.code().into());

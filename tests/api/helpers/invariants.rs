@@ -36,3 +36,22 @@ pub fn audit_actions(conn: &mut DbConnection) -> Vec<String> {
         .map(|row| row.action)
         .collect()
 }
+
+#[derive(diesel::QueryableByName)]
+struct Entry {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    session_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    detail: String,
+}
+
+/// The session and detail of every audit entry of `action`, oldest first.
+pub fn audit_entries(conn: &mut DbConnection, action: &str) -> Vec<(Option<String>, serde_json::Value)> {
+    diesel::sql_query("SELECT session_id, detail FROM audit_log WHERE action = $1 ORDER BY id")
+        .bind::<diesel::sql_types::Text, _>(action)
+        .load::<Entry>(conn)
+        .expect("audit entries")
+        .into_iter()
+        .map(|row| (row.session_id, serde_json::from_str(&row.detail).expect("detail is JSON")))
+        .collect()
+}
