@@ -18,18 +18,31 @@ use actix_web::http::header;
 use actix_web::{middleware, web};
 
 use self::error::{extractors, ApiError};
+use crate::config::Role;
 
 /// Request bodies on the portal are small JSON documents.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// Every route the service answers, in one place.
+/// Every route the service answers, in one place: a node of role `all`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    counter_routes(cfg);
+    open_api(cfg);
+}
+
+/// The routes a node of `role` serves, built from the parts of [`routes`].
+pub fn routes_of(role: Role) -> fn(&mut web::ServiceConfig) {
+    match role {
+        Role::All => routes,
+        Role::Counter => counter_routes,
+        Role::Public => public_node_routes,
+    }
+}
+
+/// A counter node: the portal, the counter page, the contract, metrics and the probes.
+fn counter_routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
-    cfg.route("/openapi.yaml", web::get().to(docs::openapi_yaml))
-        .route("/metrics", web::get().to(telemetry::metrics))
-        .route("/docs", web::get().to(docs::swagger_ui))
-        .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui))
-        .route("/", web::get().to(counter_page::page))
+    operator(cfg);
+    cfg.route("/", web::get().to(counter_page::page))
         .route("/counter", web::get().to(counter_page::page))
         .route("/assets/{name}", web::get().to(counter_page::asset))
         .service(
@@ -47,7 +60,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/sales", web::get().to(portal::sales::list))
                 .route("/sales/{id}/void", web::post().to(portal::sales::void)),
         );
-    open_api(cfg);
+}
+
+/// A public node: the open API from its own board, the contract, metrics and the probes.
+fn public_node_routes(cfg: &mut web::ServiceConfig) {
+    public_routes(cfg);
+    operator(cfg);
 }
 
 /// The routes of the dedicated public listener (`MASKPORTAL_PUBLIC_BIND`): the open API and
@@ -56,6 +74,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn public_routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
     open_api(cfg);
+}
+
+/// The contract, its docs and the metrics, which every node role serves.
+fn operator(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.yaml", web::get().to(docs::openapi_yaml))
+        .route("/metrics", web::get().to(telemetry::metrics))
+        .route("/docs", web::get().to(docs::swagger_ui))
+        .route("/docs/{tail:.*}", web::get().to(docs::swagger_ui));
 }
 
 fn common(cfg: &mut web::ServiceConfig) {

@@ -13,6 +13,7 @@ mod counter_page;
 mod crash;
 mod health;
 mod keys;
+mod nodes;
 mod open_api;
 mod operations;
 mod security;
