@@ -7,6 +7,7 @@ mod helpers;
 
 mod architecture;
 mod cli;
+mod cluster;
 mod contract;
 mod counter;
 mod counter_page;

@@ -158,3 +158,16 @@ async fn on_postgres_a_public_node_whose_listening_connection_dies_listens_again
     sell_one(&counter, &token, 2).await;
     eventually(Duration::from_secs(5), || async { remaining(&public, "11817488").await == Some(8) }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_nodes_starting_at_once_on_a_new_database_take_turns_migrating() {
+    let Some(db) = TestDatabase::postgres_if_configured() else { return };
+    let build = || {
+        let config = maskportal::config::Config::from_vars(&db.env()).unwrap();
+        maskportal::app::Application::build(config, maskportal::domain::clock::Clock::system())
+    };
+    let started = futures_util::future::join_all((0..4).map(|_| build())).await;
+    for node in started {
+        node.expect("every node starts");
+    }
+}

@@ -67,6 +67,14 @@ impl TestApp {
         Self { address, public_address, client: reqwest::Client::new(), clock, db, events }
     }
 
+    /// A client of a service running elsewhere (a real process, a proxy in front of some) on
+    /// `db`, which seeding writes to directly; `clock` only dates what seeding writes.
+    pub fn at(address: String, db: Arc<TestDatabase>, clock: Clock) -> Self {
+        // That service's own stock events stay inside it.
+        let events = Default::default();
+        Self { address, public_address: None, client: reqwest::Client::new(), clock, db, events }
+    }
+
     /// Moves the service clock to `instant` (it runs on from there).
     pub fn travel_to(&self, instant: DateTime<Utc>) {
         self.clock.advance(instant - self.clock.now());
