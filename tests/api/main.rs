@@ -12,6 +12,7 @@ mod contract;
 mod counter;
 mod counter_page;
 mod crash;
+mod deploy;
 mod health;
 mod keys;
 mod nodes;
