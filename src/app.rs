@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
 
-use crate::board::{Board, Publisher};
+use crate::board::{listener, Board, Publisher};
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::domain::clock::Clock;
@@ -51,11 +51,21 @@ impl Application {
         key_checks::verify(&pool, &clock, &secrets).await??;
 
         let board = Arc::new(Board::default());
-        let publisher = Publisher::load(board.clone(), pool.clone(), clock.clone()).await?;
         let rate_limits = RateLimits::new(config.public.rate);
-        rate_limits.set_keys(api_keys::live_limits(&pool).await?);
         let events = StockEvents::default();
-        tokio::spawn(publisher.run(events.subscribe(), config.public.board_poll));
+        // A counter node keeps no board: nothing it serves reads one, and what public nodes
+        // read (the change log and its notification) is written in each write's transaction.
+        let serves_open_api = config.role.serves_open_api();
+        if serves_open_api {
+            let publisher = Publisher::load(board.clone(), pool.clone(), clock.clone()).await?;
+            rate_limits.set_keys(api_keys::live_limits(&pool).await?);
+            let remote = listener::spawn(&config.database_url).context("starting the change listener")?;
+            tokio::spawn(publisher.run(events.subscribe(), remote, config.public.board_poll));
+        } else if config.public.bind.is_some() {
+            anyhow::bail!(
+                "MASKPORTAL_PUBLIC_BIND: a counter node serves no open API; unset it or run a public node"
+            );
+        }
 
         let listener =
             TcpListener::bind(config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
@@ -87,7 +97,9 @@ impl Application {
             metrics_token: config.metrics.token.as_deref().map(MetricsToken::new),
             shutdown: shutdown.clone(),
         });
-        tokio::spawn(refresh_keys(state.clone(), pool));
+        if serves_open_api {
+            tokio::spawn(refresh_keys(state.clone(), pool));
+        }
         let public = match config.public.bind {
             None => None,
             Some(bind) => {
@@ -107,7 +119,7 @@ impl Application {
             }
         };
         let workers = Workers { count: config.workers, nice: 0 };
-        let server = serve(state, http::routes, listener, workers, &clients)?;
+        let server = serve(state, http::routes_of(config.role), listener, workers, &clients)?;
         Ok(Self { port, server, public, metrics, events, shutdown })
     }
 

@@ -24,11 +24,46 @@ pub enum Environment {
     Production,
 }
 
+/// What a node serves. Any number of each share one database: counter nodes take the clerks'
+/// writes, public nodes answer map apps from a board of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// The portal, the counter page and the open API (one process, as before).
+    #[default]
+    All,
+    /// The portal, the counter page and the operator routes; no open API and no board.
+    Counter,
+    /// The open API, its contract and docs; nothing of the portal.
+    Public,
+}
+
+impl Role {
+    /// True when this node answers the open API (and so keeps a board).
+    pub fn serves_open_api(self) -> bool {
+        self != Role::Counter
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        match raw {
+            "all" => Ok(Role::All),
+            "counter" => Ok(Role::Counter),
+            "public" => Ok(Role::Public),
+            _ => Err(format!("`{raw}` is not a role: all, counter or public")),
+        }
+    }
+}
+
 /// Everything the service needs to start, parsed once.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
     pub database_url: DatabaseUrl,
+    /// What this node serves: everything, the counter, or the open API.
+    pub role: Role,
     pub bind: SocketAddr,
     /// Start the service clock at this instant (simulations, training, tests).
     pub clock_start: Option<DateTime<Utc>>,
@@ -325,8 +360,10 @@ impl Config {
         let database_url: DatabaseUrl = layers
             .parse_with("DATABASE_URL", |raw| raw.parse().map_err(|e: DatabaseUrlError| e.to_string()))?
             .unwrap_or_else(|| DatabaseUrl::Sqlite(PathBuf::from("maskportal.db")));
+        let role = layers.parse_with("MASKPORTAL_ROLE", str::parse)?.unwrap_or_default();
         let config = Self {
             environment,
+            role,
             bind: layers
                 .parse_with("MASKPORTAL_BIND", |raw| {
                     raw.parse().map_err(|_| format!("`{raw}` is not an address like 127.0.0.1:8080"))
@@ -524,12 +561,24 @@ mod tests {
             ("MASKPORTAL_CLOCK", "yesterday"),
             ("MASKPORTAL_ENV", "staging"),
             ("MASKPORTAL_IDLE_MINUTES", "soon"),
+            ("MASKPORTAL_ROLE", "reader"),
         ] {
             match Config::from_vars(&vars(&[(key, value)])) {
                 Err(ConfigError::Invalid { key: named, .. }) => assert_eq!(named, key),
                 other => panic!("{key}={value}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_node_serves_everything_unless_given_a_role() {
+        assert_eq!(Config::from_vars(&vars(&[])).unwrap().role, Role::All);
+        for (raw, role) in [("all", Role::All), ("counter", Role::Counter), ("public", Role::Public)] {
+            assert_eq!(Config::from_vars(&vars(&[("MASKPORTAL_ROLE", raw)])).unwrap().role, role);
+        }
+        assert!(
+            !Role::Counter.serves_open_api() && Role::Public.serves_open_api() && Role::All.serves_open_api()
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! touching the database, kept fresh by a publisher that tails the change log, and the change
 //! feed (cursor + live stream) that lets apps stop polling.
 
+pub mod listener;
 mod publisher;
 pub mod snapshot;
 mod v1_json;

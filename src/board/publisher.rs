@@ -1,11 +1,13 @@
-//! Keeps the board fresh: woken at once by in-process stock events, and tailing the change log
-//! so writes by other processes (the CLI, another server) arrive within a poll interval.
+//! Keeps the board fresh: woken at once by in-process stock events and by PostgreSQL's
+//! notifications of other nodes' commits, and tailing the change log so writes by other
+//! processes arrive within a poll interval even without them (SQLite, a dropped listener).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Notify;
 
 use crate::db::changes::{self, PublicRow};
 use crate::db::{self, DbError, Pool};
@@ -92,13 +94,30 @@ impl Publisher {
         Ok(Self { board, pool, clock, tail: Tail { cursor, pending: BTreeMap::new(), gap_since: None } })
     }
 
-    /// Runs until the event channel closes: a pass on every event, and at least every `poll`.
-    pub async fn run(mut self, mut events: tokio::sync::broadcast::Receiver<StockChange>, poll: Duration) {
+    /// Runs until the event channel closes: a pass on every event, on every notice from the
+    /// database that another node committed (`remote`, PostgreSQL only), and at least every
+    /// `poll`.
+    pub async fn run(
+        mut self,
+        mut events: tokio::sync::broadcast::Receiver<StockChange>,
+        remote: Option<Arc<Notify>>,
+        poll: Duration,
+    ) {
         loop {
-            match tokio::time::timeout(poll, events.recv()).await {
+            let woken = async {
+                match &remote {
+                    Some(remote) => tokio::select! {
+                        event = events.recv() => event.map(drop),
+                        () = remote.notified() => Ok(()),
+                    },
+                    None => events.recv().await.map(drop),
+                }
+            };
+            match tokio::time::timeout(poll, woken).await {
                 Ok(Err(RecvError::Closed)) => return,
-                // An event, a burst we fell behind on, or a quiet interval: read the log either way.
-                Ok(Ok(_)) | Ok(Err(RecvError::Lagged(_))) | Err(_) => {}
+                // An event, a notice, a burst we fell behind on, or a quiet interval: read the
+                // log either way.
+                Ok(Ok(())) | Ok(Err(RecvError::Lagged(_))) | Err(_) => {}
             }
             // Coalesce a burst of events into one pass.
             while events.try_recv().is_ok() {}

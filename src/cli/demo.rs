@@ -70,7 +70,7 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     }
     let base = format!("http://{}", config.bind);
     println!("\nserving on {base}: the counter page at {base}/, the API at {base}/docs");
-    super::serve::run(super::serve::Opts {}, config)
+    super::serve::run(super::serve::Opts { role: None }, config)
 }
 
 /// The operator account the demo's opening deliveries are recorded under.

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod idempotency;
 pub mod key_checks;
 pub mod migrations;
+pub mod notifications;
 pub mod quota;
 pub mod sales;
 pub mod schema;

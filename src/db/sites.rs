@@ -54,8 +54,9 @@ pub fn insert(conn: &mut DbConnection, site: &NewSite<'_>) -> QueryResult<SiteRo
 pub fn log_change(conn: &mut DbConnection, site_id: i64, at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(change_log::table)
         .values((change_log::site_id.eq(site_id), change_log::changed_at.eq(at)))
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    // Every node's board hears of it at commit, not at its next look at the log.
+    super::notifications::notify(conn)
 }
 
 pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<SiteRow>> {

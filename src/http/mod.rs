@@ -19,6 +19,7 @@ use actix_web::http::header;
 use actix_web::{guard, middleware, web};
 
 use self::error::{extractors, ApiError};
+use crate::config::Role;
 
 /// Request bodies on the portal are small JSON documents.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -29,14 +30,26 @@ fn get() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// Every route the service answers, in one place.
+/// Every route the service answers, in one place: a node of role `all`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    counter_routes(cfg);
+    open_api(cfg);
+}
+
+/// The routes a node of `role` serves, built from the parts of [`routes`].
+pub fn routes_of(role: Role) -> fn(&mut web::ServiceConfig) {
+    match role {
+        Role::All => routes,
+        Role::Counter => counter_routes,
+        Role::Public => public_node_routes,
+    }
+}
+
+/// A counter node: the portal, the counter page, the contract, metrics and the probes.
+fn counter_routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
-    cfg.route("/openapi.yaml", get().to(docs::openapi_yaml))
-        .route("/metrics", get().to(telemetry::metrics))
-        .route("/docs", get().to(docs::swagger_ui))
-        .route("/docs/{tail:.*}", get().to(docs::swagger_ui))
-        .route("/", get().to(counter_page::page))
+    operator(cfg);
+    cfg.route("/", get().to(counter_page::page))
         .route("/counter", get().to(counter_page::page))
         .route("/assets/{name}", get().to(counter_page::asset))
         .service(
@@ -54,7 +67,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/sales", get().to(portal::sales::list))
                 .route("/sales/{id}/void", web::post().to(portal::sales::void)),
         );
-    open_api(cfg);
+}
+
+/// A public node: the open API from its own board, the contract, metrics and the probes.
+fn public_node_routes(cfg: &mut web::ServiceConfig) {
+    public_routes(cfg);
+    operator(cfg);
 }
 
 /// The routes of the dedicated public listener (`MASKPORTAL_PUBLIC_BIND`): the open API and
@@ -63,6 +81,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn public_routes(cfg: &mut web::ServiceConfig) {
     common(cfg);
     open_api(cfg);
+}
+
+/// The contract, its docs and the metrics, which every node role serves.
+fn operator(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.yaml", get().to(docs::openapi_yaml))
+        .route("/metrics", get().to(telemetry::metrics))
+        .route("/docs", get().to(docs::swagger_ui))
+        .route("/docs/{tail:.*}", get().to(docs::swagger_ui));
 }
 
 /// The routes of the metrics listener (`MASKPORTAL_METRICS_BIND`): `/metrics` alone.

@@ -7,13 +7,16 @@ mod helpers;
 
 mod architecture;
 mod cli;
+mod cluster;
 mod contract;
 mod counter;
 mod counter_page;
 mod crash;
+mod deploy;
 mod edge;
 mod health;
 mod keys;
+mod nodes;
 mod open_api;
 mod operations;
 mod security;

@@ -35,7 +35,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use maskportal::app::Application;
-use maskportal::config::Config;
+use maskportal::config::{Config, Role};
 use maskportal::domain::account::{Password, Username};
 use maskportal::domain::calendar::KST;
 use maskportal::domain::clock::Clock;
@@ -90,6 +90,12 @@ pub struct Opts {
     /// Seed of the directory and of every random choice.
     #[arg(long, default_value_t = 2020)]
     pub seed: u64,
+    /// Serve from two nodes on the one database, a counter node (`--role counter`) and a
+    /// public node (`--role public`), instead of one node with a dedicated open-API listener:
+    /// clerks sell on one and map apps read the other, so publish lag is the lag across nodes
+    /// (PostgreSQL's notifications; on SQLite, the log poll).
+    #[arg(long)]
+    pub split_nodes: bool,
 }
 
 impl Default for Opts {
@@ -106,6 +112,7 @@ impl Default for Opts {
             sale_concurrency: 8,
             board_sizes: vec![1_000, 27_000, 270_000],
             seed: 2020,
+            split_nodes: false,
         }
     }
 }
@@ -164,7 +171,7 @@ pub fn simulate(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<R
     );
 
     progress.step("starting the service");
-    let service = Service::start(config.clone(), clock.clone())?;
+    let service = Service::start(&config, &clock, opts.split_nodes)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("simulate-load")
@@ -320,17 +327,60 @@ fn seed(config: &Config, clock: &Clock, opts: &Opts) -> anyhow::Result<Seeded> {
     Ok(Seeded { clerks, probe, api_key: key.key, directory_len: directory.len() })
 }
 
-/// The service, running on a thread of its own (its own async runtime and HTTP workers), so
-/// the load generator's tasks never share a scheduler with the service's publisher.
+/// The service: one node with a dedicated open-API listener, or a counter node and a public
+/// node on the one database (`--split-nodes`).
 struct Service {
+    /// Where clerks sell.
     main: SocketAddr,
+    /// Where map apps read.
     public: SocketAddr,
+    /// The counter node's in-process stock events.
+    events: StockEvents,
+    nodes: Vec<Node>,
+}
+
+impl Service {
+    fn start(config: &Config, clock: &Clock, split: bool) -> anyhow::Result<Self> {
+        if !split {
+            let node = Node::start(config.clone(), clock.clone())?;
+            let public = node.public.context("the open-API listener did not start")?;
+            return Ok(Self { main: node.main, public, events: node.events.clone(), nodes: vec![node] });
+        }
+        let node_of = |role: Role| {
+            let mut config = config.clone();
+            config.role = role;
+            config.public.bind = None;
+            Node::start(config, clock.clone())
+        };
+        let counter = node_of(Role::Counter)?;
+        let public = node_of(Role::Public)?;
+        Ok(Self {
+            main: counter.main,
+            public: public.main,
+            events: counter.events.clone(),
+            nodes: vec![counter, public],
+        })
+    }
+
+    async fn stop(self) {
+        for node in self.nodes {
+            node.stop().await;
+        }
+    }
+}
+
+/// One node, running on a thread of its own (its own async runtime and HTTP workers), so the
+/// load generator's tasks never share a scheduler with the service's publisher.
+struct Node {
+    main: SocketAddr,
+    /// The dedicated open-API listener, when configured.
+    public: Option<SocketAddr>,
     events: StockEvents,
     handles: Vec<actix_web::dev::ServerHandle>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Service {
+impl Node {
     fn start(config: Config, clock: Clock) -> anyhow::Result<Self> {
         let (ready, started) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new().name("service".into()).spawn(move || {
@@ -350,10 +400,10 @@ impl Service {
         })?;
         let (port, public_port, events, handles) =
             started.recv().context("the service thread ended before it started")??;
-        let public_port = public_port.context("the open-API listener did not start")?;
+        let loopback = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
         Ok(Self {
-            main: ([127, 0, 0, 1], port).into(),
-            public: ([127, 0, 0, 1], public_port).into(),
+            main: loopback(port),
+            public: public_port.map(loopback),
             events,
             handles,
             thread: Some(thread),

@@ -91,6 +91,8 @@ pub struct Report {
     pub seconds: f64,
     pub workers: usize,
     pub public_workers: usize,
+    /// A counter node and a public node (`--split-nodes`) rather than one node.
+    pub split_nodes: bool,
     pub db_pool_size: u32,
     pub morning: Morning,
     pub lag: Lag,
@@ -126,6 +128,7 @@ impl Report {
             seconds: opts.seconds,
             workers: config.workers,
             public_workers: config.public.workers,
+            split_nodes: opts.split_nodes,
             db_pool_size: config.db_pool_size,
             morning: Morning::default(),
             lag: Lag::default(),
@@ -312,13 +315,15 @@ impl Report {
             ratio_with_spread(sales),
             verdict(sales.ratio(), 0.5, 0.7, Better::Higher, "≥0.5× (goal 0.7×)"),
         );
+        let across = if self.split_nodes { ", counter node → public node" } else { "" };
         for (name, upper, lower) in [
             ("publish lag sale → storesByGeo p50/p99/max", &self.lag.geo, &self.lag.geo_from_ack),
             ("publish lag sale → SSE stream p50/p99/max", &self.lag.sse, &self.lag.sse_from_ack),
         ] {
+            let name = format!("{name}{across}");
             let p99 = upper.as_ref().map_or(f64::NAN, |s| s.p99_ms);
             row(
-                name,
+                &name,
                 upper.as_ref().map_or("—".into(), |s| {
                     format!("{} / {} / {} ms", ms(s.p50_ms), ms(s.p99_ms), ms(s.max_ms))
                 }),
@@ -405,15 +410,18 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\nmaskportal-simulate · {} · {} sites · {:.0} s morning · workers {} + {} public · pool {} · load {:.2} → {:.2} · {:.0} s",
+            "\nmaskportal-simulate · {} · {} sites · {:.0} s morning · {} · pool {} · load {:.2} → {:.2} · {:.0} s",
             match self.backend {
                 Backend::Sqlite => "SQLite",
                 Backend::Postgres => "PostgreSQL",
             },
             thousands(self.sites),
             self.seconds,
-            self.workers,
-            self.public_workers,
+            if self.split_nodes {
+                format!("a counter node and a public node, {} workers each", self.workers)
+            } else {
+                format!("workers {} + {} public", self.workers, self.public_workers)
+            },
             self.db_pool_size,
             self.load_average_start,
             self.load_average_end,

@@ -21,8 +21,8 @@ fn tiny(database: Option<String>) -> Opts {
     }
 }
 
-fn run_and_check(database: Option<String>, backend: &str) {
-    let report = simulate(&tiny(database), &HashMap::new()).expect("the simulation runs");
+fn run_and_check(opts: Opts, backend: &str) {
+    let report = simulate(&opts, &HashMap::new()).expect("the simulation runs");
     assert!(report.problems().is_empty(), "{:?}", report.problems());
 
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).expect("JSON");
@@ -39,14 +39,32 @@ fn run_and_check(database: Option<String>, backend: &str) {
 
 #[test]
 fn a_short_simulation_on_sqlite_reports_every_figure() {
-    run_and_check(None, "sqlite");
+    run_and_check(tiny(None), "sqlite");
+}
+
+/// The PostgreSQL server of `TEST_DATABASE_URL`; `None` (skip) locally without it, a failure in CI.
+fn postgres() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty()) {
+        Some(url) => Some(url),
+        None if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL simulation"),
+        None => {
+            eprintln!("skipping the PostgreSQL simulation: TEST_DATABASE_URL is not set");
+            None
+        }
+    }
 }
 
 #[test]
 fn a_short_simulation_on_postgres_reports_every_figure() {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|url| !url.trim().is_empty()) {
-        Some(url) => run_and_check(Some(url), "postgres"),
-        None if std::env::var_os("CI").is_some() => panic!("CI must run the PostgreSQL simulation"),
-        None => eprintln!("skipping the PostgreSQL simulation: TEST_DATABASE_URL is not set"),
+    if let Some(url) = postgres() {
+        run_and_check(tiny(Some(url)), "postgres");
+    }
+}
+
+#[test]
+fn a_short_simulation_on_a_counter_node_and_a_public_node_reports_every_figure() {
+    if let Some(url) = postgres() {
+        let report_opts = Opts { split_nodes: true, ..tiny(Some(url)) };
+        run_and_check(report_opts, "postgres");
     }
 }

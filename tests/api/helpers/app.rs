@@ -1,6 +1,8 @@
 //! The service started in this process on a random port, and a client that checks every
 //! reply against openapi.yaml.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use maskportal::app::Application;
 use maskportal::config::Config;
@@ -19,7 +21,8 @@ pub struct TestApp {
     pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub clock: Clock,
-    pub db: TestDatabase,
+    /// Shared by every node started on it ([`TestApp::node_beside`]); dropped with the last.
+    pub db: Arc<TestDatabase>,
     pub events: maskportal::services::publishing::StockEvents,
 }
 
@@ -45,6 +48,16 @@ impl TestApp {
 
     /// Starts the service with extra settings (`MASKPORTAL_*` variables).
     pub async fn spawn_with(db: TestDatabase, clock: Clock, settings: &[(&str, &str)]) -> Self {
+        Self::spawn_node(Arc::new(db), clock, settings).await
+    }
+
+    /// Another node in this process on this node's database and clock, with its own settings
+    /// (e.g. `MASKPORTAL_ROLE`).
+    pub async fn node_beside(&self, settings: &[(&str, &str)]) -> Self {
+        Self::spawn_node(self.db.clone(), self.clock.clone(), settings).await
+    }
+
+    async fn spawn_node(db: Arc<TestDatabase>, clock: Clock, settings: &[(&str, &str)]) -> Self {
         let mut vars = db.env();
         vars.extend(settings.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_vars(&vars).expect("test config");
@@ -55,6 +68,22 @@ impl TestApp {
         let events = app.stock_events();
         tokio::spawn(app.run_until_stopped());
         Self { address, public_address, metrics_address, client: reqwest::Client::new(), clock, db, events }
+    }
+
+    /// A client of a service running elsewhere (a real process, a proxy in front of some) on
+    /// `db`, which seeding writes to directly; `clock` only dates what seeding writes.
+    pub fn at(address: String, db: Arc<TestDatabase>, clock: Clock) -> Self {
+        // That service's own stock events stay inside it.
+        let events = Default::default();
+        Self {
+            address,
+            public_address: None,
+            metrics_address: None,
+            client: reqwest::Client::new(),
+            clock,
+            db,
+            events,
+        }
     }
 
     /// Moves the service clock to `instant` (it runs on from there).

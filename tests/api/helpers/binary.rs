@@ -1,6 +1,11 @@
 //! The real `maskportal` binary: CLI commands, and the server as a child process.
 
-use super::{eventually, TestDatabase};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use maskportal::domain::clock::Clock;
+
+use super::{eventually, TestApp, TestDatabase};
 
 /// Runs the real `maskportal` binary with the given database and arguments.
 pub fn maskportal(db: &TestDatabase, args: &[&str], stdin: Option<&str>) -> std::process::Output {
@@ -73,11 +78,12 @@ pub fn add_clerk_by_cli(db: &TestDatabase, username: &str, site: &str, password:
 }
 
 /// The real binary serving on a free port, on the Wednesday test clock, its stderr drained (so
-/// it never blocks on a full pipe) and kept.
+/// it never blocks on a full pipe) and kept. Killed when dropped, so a failing test leaves no
+/// server behind.
 pub struct ServedBinary {
-    pub child: std::process::Child,
+    child: Option<std::process::Child>,
     pub address: String,
-    logs: std::thread::JoinHandle<String>,
+    logs: Option<std::thread::JoinHandle<String>>,
 }
 
 impl ServedBinary {
@@ -90,7 +96,7 @@ impl ServedBinary {
             .arg("serve")
             .envs(db.env())
             .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
-            .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00")
+            .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00") // as test_clock()
             .env("RUST_LOG", "warn")
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
@@ -109,7 +115,13 @@ impl ServedBinary {
             client.get(format!("{address}/readyz")).send().await.is_ok_and(|r| r.status() == 200)
         })
         .await;
-        Self { child, address, logs }
+        Self { child: Some(child), address, logs: Some(logs) }
+    }
+
+    /// A client of this process that checks every reply against the contract, like the
+    /// in-process [`TestApp`]; `db` must be the database the process serves.
+    pub fn app(&self, db: &Arc<TestDatabase>) -> TestApp {
+        TestApp::at(self.address.clone(), db.clone(), test_clock())
     }
 
     /// Signs a clerk in on `device` and returns the token.
@@ -134,8 +146,9 @@ impl ServedBinary {
     }
 
     /// Sends `signal` (e.g. `TERM`, `KILL`) and waits for the exit; returns it with the logs.
-    pub async fn stop(self, signal: &str) -> (std::process::ExitStatus, String) {
-        let Self { mut child, logs, .. } = self;
+    pub async fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        let mut child = self.child.take().expect("a running child");
+        let logs = self.logs.take().expect("its logs");
         let sent = std::process::Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(child.id().to_string())
@@ -144,5 +157,19 @@ impl ServedBinary {
         assert!(sent.success());
         let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().expect("exit status");
         (status, logs.join().unwrap_or_default())
+    }
+}
+
+/// The clock of a served binary: Wednesday 11 March 2020, 10:00 KST, running on.
+pub fn test_clock() -> Clock {
+    Clock::starting_at(Utc.with_ymd_and_hms(2020, 3, 11, 1, 0, 0).unwrap())
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
