@@ -10,7 +10,9 @@ use diesel::RunQueryDsl;
 use maskportal::domain::resident_id::valid_rrn;
 use serde_json::{json, Value};
 
-use crate::helpers::{add_clerk_by_cli, add_site_by_cli, assert_quotas_match_sales, ServedBinary};
+use crate::helpers::{
+    add_clerk_by_cli, add_site_by_cli, assert_quotas_match_sales, eventually, ServedBinary,
+};
 use crate::on_both_backends;
 
 const SITES: [&str; 3] = ["70000001", "70000002", "70000003"];
@@ -129,8 +131,12 @@ on_both_backends! {
             let on_hand = stock["on_hand"].as_i64().unwrap();
             assert_eq!(maskportal::db::stock::ledger_total(&mut conn, site_id).unwrap(), on_hand);
             let code = SITES[(site_id - 1) as usize];
-            let public: Value = client.get(format!("{}/v2/stores/{code}", server.address)).send().await.unwrap().json().await.unwrap();
-            assert_eq!(public["remaining"].as_i64(), Some(on_hand), "the board after restart matches the database");
+            // The retried sales reach the board a moment after their answers.
+            let board = || async {
+                let public: Value = client.get(format!("{}/v2/stores/{code}", server.address)).send().await.unwrap().json().await.unwrap();
+                public["remaining"].as_i64() == Some(on_hand)
+            };
+            eventually(std::time::Duration::from_secs(5), board).await;
         }
         assert_quotas_match_sales(&mut conn);
         eprintln!("crash test: {kills} kills survived, {} sales checked, {in_doubt} in doubt at a crash and retried", attempts.len());
