@@ -1,13 +1,14 @@
 //! Node roles and freshness across nodes: counter nodes take the writes, public nodes answer
 //! map apps from boards of their own, and a sale on one reaches the others.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use maskportal::domain::resident_id::valid_rrn;
 use serde_json::json;
 
-use crate::helpers::{eventually, TestApp, TestDatabase};
+use crate::helpers::{eventually, ServedBinary, TestApp, TestDatabase};
 use crate::on_both_backends;
 
 /// The status of a request sent without the contract check (a route this role does not serve
@@ -83,6 +84,16 @@ async fn a_counter_node_serves_the_portal_and_the_page_and_no_open_api() {
     {
         assert_eq!(status_of(&node, reqwest::Method::GET, path).await, 404, "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_role_flag_of_serve_wins_over_the_environment() {
+    let db = Arc::new(TestDatabase::sqlite());
+    let served =
+        ServedBinary::start_with_args(&db, &["--role", "public"], &[("MASKPORTAL_ROLE", "counter")]).await;
+    let node = served.app(&db);
+    assert_eq!(node.get("/v2/stores").await.status, 200);
+    assert_eq!(status_of(&node, reqwest::Method::GET, "/portal/v1/stock").await, 404);
 }
 
 #[tokio::test]

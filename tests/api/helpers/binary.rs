@@ -89,11 +89,17 @@ pub struct ServedBinary {
 impl ServedBinary {
     /// Starts `maskportal serve` and waits until it is ready.
     pub async fn start(db: &TestDatabase, settings: &[(&str, &str)]) -> Self {
+        Self::start_with_args(db, &[], settings).await
+    }
+
+    /// Starts `maskportal serve ARGS…` and waits until it is ready.
+    pub async fn start_with_args(db: &TestDatabase, args: &[&str], settings: &[(&str, &str)]) -> Self {
         use std::io::Read;
         use std::process::{Command, Stdio};
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(env!("CARGO_BIN_EXE_maskportal"))
             .arg("serve")
+            .args(args)
             .envs(db.env())
             .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
             .env("MASKPORTAL_CLOCK", "2020-03-11T10:00:00+09:00") // as test_clock()
