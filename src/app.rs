@@ -23,6 +23,7 @@ use crate::http::slow_clients::ConnectionCaps;
 use crate::http::state::AppState;
 use crate::http::telemetry::MetricsToken;
 use crate::secrets::Secrets;
+use crate::services::console::Console;
 use crate::services::counter::Counter;
 use crate::services::operations::Operations;
 use crate::services::publishing::StockEvents;
@@ -89,6 +90,7 @@ impl Application {
                 config.backdate_window,
                 events.clone(),
             ),
+            console: Console::new(pool.clone(), clock.clone(), events.clone(), config.sessions.hashing),
             sealing_key,
             operations: Operations::new(pool.clone(), clock.clone(), config.database_url.backend()),
             board,

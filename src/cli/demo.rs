@@ -17,7 +17,7 @@ use crate::services::publishing::StockEvents;
 use crate::services::sites;
 use crate::services::stock::Delivery;
 use crate::services::users::{self, Membership};
-use crate::services::{passwords, ServiceError};
+use crate::services::{passwords, Operator, ServiceError};
 
 #[derive(Debug, clap::Args)]
 pub struct Opts {
@@ -79,6 +79,7 @@ fn seed_operator(conn: &mut DbConnection, clock: &Clock, cost: &HashingCost) -> 
     let user = users::create(
         conn,
         clock,
+        &Operator::Cli,
         &Username::parse("demo-operator")?,
         &Membership::Admin,
         &passwords::hash(&password, cost)?,
@@ -154,10 +155,11 @@ fn reset_demo_clerk(
     let clear = Alphanumeric.sample_string(&mut rand::rng(), 16);
     let hash = passwords::hash(&Password::new_secret(clear.clone())?, cost)?;
     let username = Username::parse(name)?;
-    match users::set_password_hash(conn, clock, &username, &hash) {
+    match users::set_password_hash(conn, clock, &Operator::Cli, &username, &hash) {
         Err(ServiceError::NotFound { .. }) => {
             let membership = Membership::Clerk(SiteCode::parse(&site.code)?);
-            users::create(conn, clock, &username, &membership, &hash).context("creating a demo clerk")?;
+            users::create(conn, clock, &Operator::Cli, &username, &membership, &hash)
+                .context("creating a demo clerk")?;
         }
         other => other?,
     }

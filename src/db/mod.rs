@@ -5,6 +5,7 @@ pub mod audit;
 pub mod changes;
 pub mod conflicts;
 pub mod connection;
+pub mod console;
 pub mod idempotency;
 pub mod key_checks;
 pub mod migrations;

@@ -78,3 +78,31 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 pub fn set_max_devices(conn: &mut DbConnection, id: i64, max_devices: i32) -> QueryResult<usize> {
     diesel::update(sites::table.find(id)).set(sites::max_devices.eq(max_devices)).execute(conn)
 }
+
+/// What an edit or an import may change of a site.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteFields<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub addr: &'a str,
+    pub lat: f64,
+    pub lng: f64,
+}
+
+impl<'a> SiteFields<'a> {
+    pub fn of(row: &'a SiteRow) -> Self {
+        Self { name: &row.name, kind: &row.kind, addr: &row.addr, lat: row.lat, lng: row.lng }
+    }
+}
+
+pub fn update(conn: &mut DbConnection, id: i64, fields: &SiteFields<'_>) -> QueryResult<usize> {
+    diesel::update(sites::table.find(id))
+        .set((
+            sites::name.eq(fields.name),
+            sites::kind.eq(fields.kind),
+            sites::addr.eq(fields.addr),
+            sites::lat.eq(fields.lat),
+            sites::lng.eq(fields.lng),
+        ))
+        .execute(conn)
+}

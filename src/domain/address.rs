@@ -104,6 +104,13 @@ pub fn canonical_sido(name: &str) -> &str {
         .unwrap_or(name)
 }
 
+/// The 시/도 an address lies in, by its official name, when its first word names one.
+pub fn sido_of(addr: &str) -> Option<&'static str> {
+    let (first, _, _) = admin_area_of(addr);
+    let name = canonical_sido(first);
+    SIDO_ALIASES.iter().map(|(_, full)| *full).find(|full| *full == name)
+}
+
 impl AreaQuery {
     /// Parses `서울특별시 강남구`, `경기도 수원시 팔달구 인계동`, `세종특별자치시 보람동`.
     pub fn parse(raw: &str) -> Result<Self, AreaQueryError> {

@@ -1,5 +1,6 @@
 //! The HTTP surface: one route table, thin handlers, one error type.
 
+pub mod admin;
 pub mod auth;
 pub mod client_address;
 pub mod counter_page;
@@ -76,6 +77,38 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
                 .route("/policy", get().to(portal::policy::policy))
                 .route("/seal-key", get().to(portal::policy::seal_key)),
         );
+    admin_routes(cfg);
+}
+
+/// The operator's API: admins only, answered by counter nodes (which hold the accounts).
+fn admin_routes(cfg: &mut web::ServiceConfig) {
+    use admin::{accounts, records, sites};
+    cfg.service(
+        web::scope("/admin/v1")
+            .wrap(middleware::from_fn(admin::admins_only))
+            .wrap(middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+            .route("/dashboard", get().to(records::dashboard))
+            .route("/sites", get().to(sites::list))
+            .route("/sites", web::post().to(sites::add))
+            .route("/sites/import", web::post().to(sites::import))
+            .route("/sites/{code}", get().to(sites::show))
+            .route("/sites/{code}", web::patch().to(sites::edit))
+            .route("/sites/{code}/status", web::put().to(sites::set_status))
+            .route("/users", get().to(accounts::users))
+            .route("/users", web::post().to(accounts::add_user))
+            .route("/users/{username}/disable", web::post().to(accounts::disable_user))
+            .route("/users/{username}/unlock", web::post().to(accounts::unlock_user))
+            .route("/users/{username}/password", web::post().to(accounts::reset_password))
+            .route("/api-keys", get().to(accounts::keys))
+            .route("/api-keys", web::post().to(accounts::issue_key))
+            .route("/api-keys/{id}", web::delete().to(accounts::revoke_key))
+            .route("/sessions", get().to(accounts::sessions))
+            .route("/sessions/{id}", web::delete().to(accounts::revoke_session))
+            .route("/audit", get().to(records::audit))
+            .route("/conflicts", get().to(records::conflicts))
+            .route("/conflicts/{id}/resolve", web::post().to(records::resolve))
+            .route("/policy", get().to(records::policy)),
+    );
 }
 
 /// A public node: the open API from its own board, the contract, metrics and the probes.

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ fn quota(rate: Rate) -> Quota {
 struct KeyLimit {
     rate: Rate,
     limiter: DirectLimiter,
+    /// When this node last answered the key (Unix seconds; 0 for never).
+    last_used: AtomicI64,
 }
 
 /// The limits in force: one limiter per client address for anonymous callers, one per key.
@@ -78,6 +81,7 @@ impl RateLimits {
                     rate,
                     limiter: governor::RateLimiter::direct(quota(rate))
                         .with_middleware::<StateInformationMiddleware>(),
+                    last_used: AtomicI64::new(0),
                 }),
             };
             next.insert(key.key_hash, limit);
@@ -85,6 +89,13 @@ impl RateLimits {
         self.keys.store(Arc::new(next));
         // Forget idle addresses so the anonymous table stays small.
         self.anonymous.retain_recent();
+    }
+
+    /// When this node last answered a request with the key of this hash.
+    pub fn last_used(&self, key_hash: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let keys = self.keys.load();
+        let secs = keys.get(key_hash)?.last_used.load(Ordering::Relaxed);
+        (secs > 0).then(|| chrono::DateTime::from_timestamp(secs, 0)).flatten()
     }
 
     #[expect(clippy::as_conversions, reason = "seconds to wait, rounded up, always small and positive")]
@@ -95,6 +106,7 @@ impl RateLimits {
                 let keys = self.keys.load();
                 let limit =
                     keys.get(&hash_key(key)).ok_or_else(|| ApiError::from(ErrorCode::InvalidApiKey))?;
+                limit.last_used.store(chrono::Utc::now().timestamp(), Ordering::Relaxed);
                 (limit.rate, limit.limiter.check())
             }
             None => (self.anonymous_rate, self.anonymous.check_key(&ip)),

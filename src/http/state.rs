@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::board::Board;
 use crate::domain::clock::Clock;
 use crate::domain::sealed_sale::SealingKey;
+use crate::services::console::Console;
 use crate::services::counter::Counter;
 use crate::services::operations::Operations;
 use crate::services::sessions::Sessions;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub clock: Clock,
     pub sessions: Sessions,
     pub counter: Counter,
+    /// The operator's console (the admin API).
+    pub console: Console,
     /// Opens the sales a counter page sealed while offline.
     pub sealing_key: SealingKey,
     pub operations: Operations,

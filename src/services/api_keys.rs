@@ -6,13 +6,13 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::db::api_keys::{self as key_rows, ApiKeyRow, NewApiKey};
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::connection::write_transaction;
 use crate::db::{self, DbConnection, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::site::DisplayText;
 
-use super::ServiceError;
+use super::{Operator, ServiceError};
 
 /// A key as shown to its holder once; afterwards only its hash exists.
 pub struct IssuedKey {
@@ -28,6 +28,7 @@ pub fn hash_key(key: &str) -> String {
 pub fn issue(
     conn: &mut DbConnection,
     clock: &Clock,
+    by: &Operator,
     name: &DisplayText,
     per_second: NonZeroU32,
     burst: NonZeroU32,
@@ -50,27 +51,19 @@ pub fn issue(
         )?;
         audit::record(
             conn,
-            &AuditEntry::by_operator(
-                now,
-                "api_key_issued",
-                None,
-                serde_json::json!({ "id": row.id, "name": row.name }),
-            ),
+            &by.audit(now, "api_key_issued", None, serde_json::json!({ "id": row.id, "name": row.name })),
         )?;
         Ok(IssuedKey { row, key })
     })
 }
 
-pub fn revoke(conn: &mut DbConnection, clock: &Clock, id: i64) -> Result<(), ServiceError> {
+pub fn revoke(conn: &mut DbConnection, clock: &Clock, by: &Operator, id: i64) -> Result<(), ServiceError> {
     let now = clock.now().naive_utc();
     write_transaction(conn, |conn| {
         if !key_rows::revoke(conn, id, now)? {
             return Err(ServiceError::NotFound { what: "live API key" });
         }
-        audit::record(
-            conn,
-            &AuditEntry::by_operator(now, "api_key_revoked", None, serde_json::json!({ "id": id })),
-        )?;
+        audit::record(conn, &by.audit(now, "api_key_revoked", None, serde_json::json!({ "id": id })))?;
         Ok(())
     })
 }

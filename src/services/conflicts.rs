@@ -38,7 +38,7 @@ pub struct Conflict {
 }
 
 impl Conflict {
-    fn of(row: ConflictRow, site_code: String) -> Self {
+    pub(crate) fn of(row: ConflictRow, site_code: String) -> Self {
         Self {
             id: row.id,
             site_code,

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod conflicts;
+pub mod console;
 pub mod counter;
 pub mod idempotency;
 pub mod integrity;
@@ -14,11 +15,17 @@ pub mod publishing;
 pub mod sales;
 pub mod scratch;
 pub mod sessions;
+pub mod site_import;
 pub mod sites;
 pub mod stock;
 pub mod tokens;
 pub mod users;
 
+use std::net::IpAddr;
+
+use chrono::NaiveDateTime;
+
+use crate::db::audit::AuditEntry;
 use crate::db::DbError;
 use crate::domain::backdating::SoldAtRefusal;
 use crate::domain::quota::Refusal;
@@ -68,6 +75,9 @@ pub enum ServiceError {
     /// The site already has as many devices signed in as it may.
     #[error("this site already has {max_devices} device(s) signed in")]
     DeviceLimitReached { max_devices: i32, devices: Vec<ActiveDevice> },
+    /// An imported file with rows that cannot be applied; nothing was.
+    #[error("{} row(s) of the file cannot be imported", rows.len())]
+    InvalidRows { rows: Vec<site_import::BadRow> },
     #[error(transparent)]
     Db(#[from] DbError),
     /// A failure that is ours, not the client's (logged, answered opaquely).
@@ -91,6 +101,43 @@ impl ServiceError {
         move |error| match error {
             ServiceError::Db(db) if db.is_unique_violation() => ServiceError::Conflict { code, message },
             other => other,
+        }
+    }
+}
+
+/// Who among the operators acts: the admin CLI on the host, or an admin signed in to the
+/// console (whose user, session and address every audit entry then names).
+#[derive(Debug, Clone)]
+pub enum Operator {
+    Cli,
+    Admin { user_id: i64, session_id: String, address: IpAddr },
+}
+
+impl Operator {
+    /// An audit entry of this operator's action; a console action records the caller's
+    /// address in `detail.address`.
+    pub(crate) fn audit<'a>(
+        &'a self,
+        at: NaiveDateTime,
+        action: &'a str,
+        site_id: Option<i64>,
+        mut detail: serde_json::Value,
+    ) -> AuditEntry<'a> {
+        match self {
+            Operator::Cli => AuditEntry::by_operator(at, action, site_id, detail),
+            Operator::Admin { user_id, session_id, address } => {
+                if let Some(fields) = detail.as_object_mut() {
+                    fields.insert("address".into(), address.to_string().into());
+                }
+                AuditEntry {
+                    at,
+                    action,
+                    actor_user_id: Some(*user_id),
+                    site_id,
+                    session_id: Some(session_id),
+                    detail,
+                }
+            }
         }
     }
 }

@@ -520,15 +520,21 @@ fn session_audit<'a>(
     }
 }
 
-/// Operator actions on sessions (the admin CLI).
+/// Operator actions on sessions (the admin CLI and the console).
 pub mod admin {
     use super::*;
+    use crate::services::Operator;
 
     pub fn list(conn: &mut DbConnection, site_id: Option<i64>) -> Result<Vec<SessionRow>, ServiceError> {
         Ok(session_rows::live(conn, site_id)?)
     }
 
-    pub fn revoke(conn: &mut DbConnection, clock: &Clock, session_id: &str) -> Result<(), ServiceError> {
+    pub fn revoke(
+        conn: &mut DbConnection,
+        clock: &Clock,
+        by: &Operator,
+        session_id: &str,
+    ) -> Result<(), ServiceError> {
         let now = clock.now().naive_utc();
         write_transaction(conn, |conn| {
             let session =
@@ -536,17 +542,11 @@ pub mod admin {
             if !session_rows::revoke(conn, session_id, EndReason::RevokedByAdmin.as_str(), now)? {
                 return Err(ServiceError::NotFound { what: "live session" });
             }
-            audit::record(
-                conn,
-                &AuditEntry {
-                    at: now,
-                    action: "session_revoked",
-                    actor_user_id: None,
-                    site_id: session.site_id,
-                    session_id: Some(session_id),
-                    detail: serde_json::json!({ "reason": EndReason::RevokedByAdmin.as_str() }),
-                },
-            )?;
+            let detail = serde_json::json!({
+                "reason": EndReason::RevokedByAdmin.as_str(),
+                "revoked_session": session_id,
+            });
+            audit::record(conn, &by.audit(now, "session_revoked", session.site_id, detail))?;
             Ok(())
         })
     }

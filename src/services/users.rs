@@ -1,6 +1,6 @@
 //! Creating and disabling the accounts that sign in.
 
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::connection::write_transaction;
 use crate::db::users::{self as user_rows, NewUser, UserRow};
 use crate::db::DbConnection;
@@ -8,7 +8,7 @@ use crate::domain::account::{Role, Username};
 use crate::domain::clock::Clock;
 use crate::domain::site::SiteCode;
 
-use super::{sites, ConflictCode, ServiceError};
+use super::{sites, ConflictCode, Operator, ServiceError};
 
 /// Where an account belongs: a clerk to one site, the operator's admins to none.
 #[derive(Debug, Clone)]
@@ -31,6 +31,7 @@ impl Membership {
 pub fn create(
     conn: &mut DbConnection,
     clock: &Clock,
+    by: &Operator,
     username: &Username,
     membership: &Membership,
     password_hash: &str,
@@ -54,7 +55,7 @@ pub fn create(
         .map_err(ServiceError::from)?;
         audit::record(
             conn,
-            &AuditEntry::by_operator(
+            &by.audit(
                 now,
                 "user_created",
                 site_id,
@@ -74,18 +75,23 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<(UserRow, Option<String>)>, S
     Ok(user_rows::list(conn)?)
 }
 
-fn find(conn: &mut DbConnection, username: &Username) -> Result<UserRow, ServiceError> {
+pub fn find(conn: &mut DbConnection, username: &Username) -> Result<UserRow, ServiceError> {
     user_rows::find_by_username(conn, username.as_str())?.ok_or(ServiceError::NotFound { what: "user" })
 }
 
 /// Disables an account; its sign-ins are refused from then on.
-pub fn disable(conn: &mut DbConnection, clock: &Clock, username: &Username) -> Result<(), ServiceError> {
+pub fn disable(
+    conn: &mut DbConnection,
+    clock: &Clock,
+    by: &Operator,
+    username: &Username,
+) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
         let user = find(conn, username)?;
         user_rows::set_disabled(conn, user.id, true)?;
         audit::record(
             conn,
-            &AuditEntry::by_operator(
+            &by.audit(
                 clock.now().naive_utc(),
                 "user_disabled",
                 user.site_id,
@@ -100,6 +106,7 @@ pub fn disable(conn: &mut DbConnection, clock: &Clock, username: &Username) -> R
 pub fn set_password_hash(
     conn: &mut DbConnection,
     clock: &Clock,
+    by: &Operator,
     username: &Username,
     password_hash: &str,
 ) -> Result<(), ServiceError> {
@@ -108,9 +115,32 @@ pub fn set_password_hash(
         user_rows::set_password_hash(conn, user.id, password_hash)?;
         audit::record(
             conn,
-            &AuditEntry::by_operator(
+            &by.audit(
                 clock.now().naive_utc(),
                 "user_password_set",
+                user.site_id,
+                serde_json::json!({ "username": user.username }),
+            ),
+        )?;
+        Ok(())
+    })
+}
+
+/// Lifts a lockout after failed sign-ins, so the account may sign in again at once.
+pub fn unlock(
+    conn: &mut DbConnection,
+    clock: &Clock,
+    by: &Operator,
+    username: &Username,
+) -> Result<(), ServiceError> {
+    write_transaction(conn, |conn| {
+        let user = find(conn, username)?;
+        user_rows::clear_failed_logins(conn, user.id)?;
+        audit::record(
+            conn,
+            &by.audit(
+                clock.now().naive_utc(),
+                "user_unlocked",
                 user.site_id,
                 serde_json::json!({ "username": user.username }),
             ),

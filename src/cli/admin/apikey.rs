@@ -7,7 +7,7 @@ use clap::Subcommand;
 use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::site::DisplayText;
-use crate::services::api_keys;
+use crate::services::{api_keys, Operator};
 
 use super::parsed;
 
@@ -39,7 +39,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Issue { name, per_second, burst } => {
             let burst = burst.unwrap_or_else(|| per_second.saturating_mul(NonZeroU32::MIN.saturating_add(4)));
-            let issued = api_keys::issue(&mut conn, &clock, &name, per_second, burst)?;
+            let issued = api_keys::issue(&mut conn, &clock, &Operator::Cli, &name, per_second, burst)?;
             eprintln!(
                 "issued API key {} ({}) at {}/s, burst {}; it is shown only now:",
                 issued.row.id, issued.row.name, per_second, burst
@@ -47,7 +47,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}", issued.key);
         }
         Command::Revoke { id } => {
-            api_keys::revoke(&mut conn, &clock, id)?;
+            api_keys::revoke(&mut conn, &clock, &Operator::Cli, id)?;
             println!("revoked API key {id}");
         }
         Command::List => {

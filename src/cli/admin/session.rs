@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::site::SiteCode;
 use crate::services::sessions::admin;
-use crate::services::sites;
+use crate::services::{sites, Operator};
 
 use super::parsed;
 
@@ -43,7 +43,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Revoke { id } => {
-            admin::revoke(&mut conn, &Clock::system(), &id)?;
+            admin::revoke(&mut conn, &Clock::system(), &Operator::Cli, &id)?;
             println!("revoked session {id}");
         }
     }

@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
 use crate::services::sites::{self, SiteRegistration};
+use crate::services::Operator;
 
 use super::{padded, parsed};
 
@@ -59,6 +60,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let site = sites::register(
                 &mut conn,
                 &clock,
+                &Operator::Cli,
                 &SiteRegistration {
                     location: GeoPoint::new(opts.lat, opts.lng)?,
                     code: opts.code,
@@ -84,7 +86,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::SetDevices { code, max_devices } => {
-            sites::set_max_devices(&mut conn, &clock, &code, max_devices)?;
+            sites::set_max_devices(&mut conn, &clock, &Operator::Cli, &code, max_devices)?;
             println!("site {code} now allows {max_devices} device(s)");
         }
     }

@@ -11,6 +11,7 @@ use crate::domain::clock::Clock;
 use crate::domain::site::SiteCode;
 use crate::services::passwords;
 use crate::services::users::{self, Membership};
+use crate::services::Operator;
 
 use super::parsed;
 
@@ -54,7 +55,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let password = Password::new_secret(read_password(opts.password_stdin)?)?;
             let hash = passwords::hash(&password, &config.sessions.hashing)?;
             let (mut conn, _) = crate::cli::connect(&config)?;
-            let user = users::create(&mut conn, &clock, &opts.username, &membership, &hash)?;
+            let user = users::create(&mut conn, &clock, &Operator::Cli, &opts.username, &membership, &hash)?;
             println!("created {} {}", user.role, user.username);
         }
         Command::List => {
@@ -68,7 +69,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Disable { username } => {
             let (mut conn, _) = crate::cli::connect(&config)?;
-            users::disable(&mut conn, &clock, &username)?;
+            users::disable(&mut conn, &clock, &Operator::Cli, &username)?;
             println!("disabled {username}");
         }
     }

@@ -59,6 +59,8 @@ error_codes! {
     InvalidSealed = "invalid_sealed", BAD_REQUEST, "the sealed sale could not be opened";
     InvalidBatch = "invalid_batch", BAD_REQUEST, "sales must hold 1 to 500 sales";
     InvalidNote = "invalid_note", BAD_REQUEST, "the note is not acceptable";
+    InvalidSite = "invalid_site", BAD_REQUEST, "a site field is not acceptable";
+    InvalidUsername = "invalid_username", BAD_REQUEST, "the username is not acceptable";
     ResidentIdFormat = "resident_id_format", BAD_REQUEST, "the resident registration number is malformed";
     ResidentIdDate = "resident_id_date", BAD_REQUEST, "the resident registration number's birth date is impossible, after today, or in a century the policy refuses";
     ResidentIdChecksum = "resident_id_checksum", BAD_REQUEST, "the resident registration number's check digit does not match";
@@ -92,6 +94,7 @@ error_codes! {
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE, "the request body is too large";
     UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "send the body as Content-Type: application/json";
     IdempotencyKeyReused = "idempotency_key_reused", UNPROCESSABLE_ENTITY, "this client_key was already used for a different request; generate a new one";
+    InvalidRows = "invalid_rows", UNPROCESSABLE_ENTITY, "some rows of the file cannot be imported; nothing was applied";
     AccountLocked = "account_locked", TOO_MANY_REQUESTS, "too many failed sign-ins; try again later";
     RateLimited = "rate_limited", TOO_MANY_REQUESTS, "too many requests: slow down, or ask for an API key with a higher limit";
     // 5xx: ours, never the client's.

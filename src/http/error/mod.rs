@@ -190,6 +190,9 @@ impl From<ServiceError> for ApiError {
                         devices.iter().map(|d| DeviceView::new(d, None)).collect::<Vec<_>>(),
                     )
             }
+            ServiceError::InvalidRows { ref rows } => {
+                Self::new(ErrorCode::InvalidRows, error.to_string()).with_detail("rows", rows)
+            }
             ServiceError::Db(db) if db.is_unavailable() => {
                 tracing::warn!(error = %db, "database unavailable");
                 ErrorCode::DatabaseUnavailable.into()

@@ -26,6 +26,11 @@ struct PeriodView<'a> {
 /// The policy in force today and every later period, with the service clock's reading (a
 /// training clock may be shifted: the page sells and dates by it).
 pub async fn policy(state: web::Data<AppState>, _: Clerk) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(published(&state)))
+}
+
+/// The policy as published to counter pages and to the operator's console.
+pub fn published(state: &AppState) -> serde_json::Value {
     let (policy, now, mode) = state.counter.rules();
     let today = kst_date(now);
     let periods = policy.periods();
@@ -35,14 +40,14 @@ pub async fn policy(state: web::Data<AppState>, _: Clerk) -> Result<HttpResponse
         .map(|(i, period)| PeriodView { period, until: periods.get(i + 1).map(Period::starts_on) })
         .filter(|view| view.until.is_none_or(|until| until > today))
         .collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({
+    serde_json::json!({
         "name": policy.name(),
         "accept_1800s": policy.accept_1800s(),
         "now": kst_rfc3339(now),
         "today": today,
         "clock_shifted": mode == ClockMode::Shifted,
         "periods": views,
-    })))
+    })
 }
 
 /// The public key offline sales are sealed to.

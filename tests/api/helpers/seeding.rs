@@ -82,6 +82,7 @@ impl TestApp {
         users::create(
             &mut self.db.connect(),
             &self.clock,
+            &maskportal::services::Operator::Cli,
             &Username::parse(username).unwrap(),
             &membership,
             &hash,
