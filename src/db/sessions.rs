@@ -103,6 +103,24 @@ pub fn revoke(conn: &mut DbConnection, id: &str, reason: &str, at: NaiveDateTime
         .map(|n| n == 1)
 }
 
+/// Ends an account's live sessions on one device (an operator signing in again there).
+pub fn revoke_device(
+    conn: &mut DbConnection,
+    user_id: i64,
+    device_id: &str,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::device_id.eq(device_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((sessions::revoked_at.eq(at), sessions::revoke_reason.eq(reason)))
+    .execute(conn)
+}
+
 pub fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
         .set(sessions::last_seen_at.eq(at))

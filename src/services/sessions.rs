@@ -404,11 +404,21 @@ struct Opening<'a> {
 /// the new session.
 fn open_session(conn: &mut DbConnection, opening: &Opening<'_>) -> Result<Opened, ServiceError> {
     let Opening { user, session_id, device_id, device_name, now, expires_at, .. } = *opening;
+    let at = now.naive_utc();
     let site = match user.site_id {
         Some(site_id) => Some(claim_slot(conn, opening, site_id)?),
-        None => None,
+        // An operator holds no site's slot; signing in again on a device replaces its session.
+        None => {
+            session_rows::revoke_device(
+                conn,
+                user.id,
+                device_id.as_str(),
+                EndReason::SignedInAgain.as_str(),
+                at,
+            )?;
+            None
+        }
     };
-    let at = now.naive_utc();
     session_rows::insert(
         conn,
         &NewSession {

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod admin;
 mod architecture;
 mod cli;
 mod cluster;
