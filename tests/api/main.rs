@@ -23,4 +23,5 @@ mod open_api;
 mod operations;
 mod security;
 mod sessions;
+mod site_import;
 mod storage;

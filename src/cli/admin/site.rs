@@ -2,13 +2,14 @@
 
 use std::num::NonZeroU16;
 
+use anyhow::{bail, Context};
 use clap::Subcommand;
 
 use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::site::{DisplayText, GeoPoint, SiteCode, SiteKind};
 use crate::services::sites::{self, SiteRegistration};
-use crate::services::Operator;
+use crate::services::{site_import, Operator, ServiceError};
 
 use super::{padded, parsed};
 
@@ -21,6 +22,12 @@ pub enum Command {
     Add(AddOpts),
     /// List every site.
     List,
+    /// Import a store directory from CSV (`code,name,addr,type,lat,lng`; UTF-8 or CP949): every
+    /// row is checked first, and only a clean file is applied, as an upsert by code.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
     /// Set how many devices may be signed in at a site at once.
     SetDevices {
         #[arg(long, value_parser = parsed(SiteCode::parse))]
@@ -83,6 +90,21 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     padded(&site.name, NAME_COLUMNS),
                     site.addr
                 );
+            }
+        }
+        Command::Import { file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            match site_import::import(&mut conn, &clock, &Operator::Cli, &bytes) {
+                Ok((done, _)) => {
+                    println!("added {}, updated {}, unchanged {}", done.added, done.updated, done.unchanged)
+                }
+                Err(ServiceError::InvalidRows { rows }) => {
+                    for row in &rows {
+                        eprintln!("line {}: {}: {}", row.line, row.field, row.reason);
+                    }
+                    bail!("{} row(s) cannot be imported; nothing was applied", rows.len());
+                }
+                Err(other) => return Err(other.into()),
             }
         }
         Command::SetDevices { code, max_devices } => {
