@@ -177,7 +177,8 @@ pub fn import(
         let existing: HashMap<String, site_rows::SiteRow> =
             site_rows::list(conn)?.into_iter().map(|row| (row.code.clone(), row)).collect();
         let mut done = Imported::default();
-        let mut changed = Vec::new();
+        let mut added = Vec::new();
+        let mut updated = Vec::new();
         for site in &sites {
             let fields = SiteFields {
                 name: site.name.as_str(),
@@ -187,32 +188,27 @@ pub fn import(
                 lng: site.location.lng(),
             };
             match existing.get(site.code.as_str()) {
-                None => {
-                    let row = site_rows::insert(
-                        conn,
-                        &NewSite {
-                            code: site.code.as_str(),
-                            name: fields.name,
-                            kind: fields.kind,
-                            addr: fields.addr,
-                            lat: fields.lat,
-                            lng: fields.lng,
-                            max_devices: i32::from(site.max_devices.get()),
-                            created_at: now,
-                        },
-                    )?;
-                    changed.push(row.id);
-                    done.added += 1;
-                }
+                None => added.push(NewSite {
+                    code: site.code.as_str(),
+                    name: fields.name,
+                    kind: fields.kind,
+                    addr: fields.addr,
+                    lat: fields.lat,
+                    lng: fields.lng,
+                    max_devices: i32::from(site.max_devices.get()),
+                    created_at: now,
+                }),
                 Some(row) if SiteFields::of(row) != fields => {
                     site_rows::update(conn, row.id, &fields)?;
-                    site_rows::log_change(conn, row.id, now)?;
-                    changed.push(row.id);
-                    done.updated += 1;
+                    updated.push(row.id);
                 }
                 Some(_) => done.unchanged += 1,
             }
         }
+        site_rows::log_changes(conn, &updated, now)?;
+        let inserted = site_rows::insert_many(conn, &added, now)?;
+        (done.added, done.updated) = (inserted.len(), updated.len());
+        let changed: Vec<i64> = inserted.iter().map(|row| row.id).chain(updated).collect();
         let detail = json!({ "added": done.added, "updated": done.updated, "unchanged": done.unchanged });
         audit::record(conn, &by.audit(now, "sites_imported", None, detail))?;
         Ok((done, changed))
