@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod client_address;
+pub mod console_page;
 pub mod counter_page;
 pub mod docs;
 pub mod error;
@@ -53,6 +54,8 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(counter_page::page))
         .route("/counter", get().to(counter_page::page))
         .route("/assets/{name}", get().to(counter_page::asset))
+        .route("/console", get().to(console_page::page))
+        .route("/console/assets/{name}", get().to(console_page::asset))
         .service(
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.
