@@ -14,12 +14,9 @@ use crate::db::api_keys::ApiKeyRow;
 use crate::db::audit;
 use crate::db::conflicts as conflict_rows;
 use crate::db::connection::write_transaction;
-use crate::db::console::{
-    self as console_rows, AuditFilter, AuditLine, LedgerRow, SessionLine, StatusCounts,
-};
-use crate::db::sites::{self as site_rows, SiteRow};
-use crate::db::stock::{self as stock_rows, StockRow};
-use crate::db::users::UserRow;
+use crate::db::console as console_rows;
+use crate::db::sites as site_rows;
+use crate::db::stock as stock_rows;
 use crate::db::{self, Pool};
 use crate::domain::account::{Password, Username};
 use crate::domain::address::sido_of;
@@ -36,6 +33,13 @@ use super::site_import::{self, Imported};
 use super::sites::{self, SiteEdit, SiteRegistration};
 use super::users::{self, Membership};
 use super::{passwords, ConflictCode, Operator, ServiceError};
+
+// The rows the console shows, as this service hands them to the HTTP edge.
+pub use crate::db::console::{AuditFilter, AuditLine, AuditRow, LedgerRow, SessionLine, StatusCounts};
+pub use crate::db::sessions::SessionRow;
+pub use crate::db::sites::SiteRow;
+pub use crate::db::stock::StockRow;
+pub use crate::db::users::UserRow;
 
 /// The longest list one page of the directory or the audit log returns.
 pub const MAX_PAGE: i64 = 1000;

@@ -411,3 +411,23 @@ on_both_backends! {
         assert_eq!(error_of(bad, 400)["code"], "invalid_query");
     }
 }
+
+#[tokio::test]
+async fn the_console_page_is_served_from_the_binary_with_a_strict_policy_and_its_chart_library() {
+    let app = TestApp::spawn(maskportal::db::Backend::Sqlite).await;
+    let page = app.get("/console").await;
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+    let html = page.body.as_str().unwrap();
+    let linked: Vec<&str> = html.split('"').filter(|part| part.starts_with("/console/assets/")).collect();
+    assert_eq!(linked.len(), 4, "{html}");
+    for url in linked {
+        let asset = app.get(url).await;
+        assert_eq!(asset.status, 200, "{url}");
+        assert_eq!(asset.header("cache-control"), Some("public, max-age=31536000, immutable"), "{url}");
+    }
+    let licence = app.get("/console/assets/uPlot.LICENSE").await;
+    assert!(licence.body.as_str().unwrap().contains("Leon Sorokin"));
+    assert_eq!(error_of(app.get("/console/assets/../Cargo.toml").await, 404)["code"], "not_found");
+}

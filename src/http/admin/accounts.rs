@@ -6,14 +6,13 @@ use std::num::NonZeroU32;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::db::sessions::SessionRow;
-use crate::db::users::UserRow;
 use crate::domain::account::Role;
 use crate::domain::site::DisplayText;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::http::views::kst_rfc3339;
 use crate::services::api_keys::live_limits;
+use crate::services::console::{SessionRow, UserRow};
 use crate::services::users::Membership;
 
 use super::{site_code, username, Admin};

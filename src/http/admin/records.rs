@@ -6,14 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::db::console::{AuditFilter, AuditRow};
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::portal::conflicts::ConflictView;
 use crate::http::portal::note;
 use crate::http::state::AppState;
 use crate::http::views::kst_rfc3339;
 use crate::services::conflicts::ConflictStatus;
-use crate::services::console::MAX_PAGE;
+use crate::services::console::{AuditFilter, AuditRow, MAX_PAGE};
 
 use super::sites::SiteView;
 use super::{limit, site_code, username, Admin};

@@ -6,8 +6,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::db::sites::SiteRow;
-use crate::db::stock::StockRow;
 use crate::domain::address::{canonical_sido, sido_of};
 use crate::domain::site::{DisplayText, GeoPoint, SiteKind};
 use crate::domain::stock_status::RemainStat;
@@ -15,7 +13,7 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::http::slow_clients::is_body_timeout;
 use crate::http::state::AppState;
 use crate::http::views::kst_rfc3339;
-use crate::services::console::{device_limit, SiteFilter, MAX_PAGE};
+use crate::services::console::{device_limit, SiteFilter, SiteRow, StockRow, MAX_PAGE};
 use crate::services::sites::{SiteEdit, SiteRegistration};
 
 use super::{limit, site_code, Admin};
