@@ -46,7 +46,7 @@ pub async fn counter_under_flood(
     let per_site = opts.buyers_per_second / clerks.len() as f64;
     let mut workers = Vec::with_capacity(clerks.len());
     for (i, session) in clerks.iter().enumerate() {
-        let mut terminal = Terminal::new(ctx, session.clone());
+        let mut terminal = Terminal::new(session.clone());
         terminal.deliver(ctx, PLENTY).await?;
         workers.push(tokio::spawn(clerk::work(
             ctx.clone(),
@@ -225,7 +225,7 @@ pub async fn sales_http_vs_direct(
             .iter()
             .map(|session| {
                 let (ctx, counted, counter) = (ctx.clone(), counted.clone(), counter.clone());
-                let mut terminal = Terminal::new(&ctx, session.clone());
+                let mut terminal = Terminal::new(session.clone());
                 let actor = Actor {
                     user_id: session.site.user_id,
                     site_id: session.site.site_id,
@@ -270,7 +270,15 @@ async fn direct_counter(config: &Config, clock: &Clock, events: StockEvents) -> 
     let secrets = maskportal::secrets::Secrets::load(config)?;
     let policy = Arc::new(maskportal::app::load_policy(config)?);
     let pool = maskportal::app::open_database(config).await?;
-    Ok(Counter::new(pool, clock.clone(), policy, secrets.id_key, config.void_window, events))
+    Ok(Counter::new(
+        pool,
+        clock.clone(),
+        policy,
+        secrets.id_key,
+        config.void_window,
+        config.backdate_window,
+        events,
+    ))
 }
 
 static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -283,7 +291,7 @@ async fn sell_direct(ctx: &Ctx, counter: &Counter, actor: &Actor, buyer: &str) -
         ClientKey::parse(&uuid::Uuid::new_v4().to_string()),
     ) {
         (Ok(buyer), Ok(quantity), Ok(client_key)) => {
-            SaleRequest { buyer, proxy_for: None, quantity, client_key }
+            SaleRequest { buyer, proxy_for: None, quantity, client_key, sold_at: None, offline: false }
         }
         _ => return false,
     };
