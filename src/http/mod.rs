@@ -93,7 +93,9 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
             .route("/dashboard", get().to(records::dashboard))
             .route("/sites", get().to(sites::list))
             .route("/sites", web::post().to(sites::add))
-            .route("/sites/import", web::post().to(sites::import))
+            // A resource of its own, so `/sites/import` with another method is a 405, not
+            // `/sites/{code}` for a site coded "import".
+            .service(web::resource("/sites/import").route(web::post().to(sites::import)))
             .route("/sites/{code}", get().to(sites::show))
             .route("/sites/{code}", web::patch().to(sites::edit))
             .route("/sites/{code}/status", web::put().to(sites::set_status))

@@ -138,8 +138,11 @@ on_both_backends! {
             Some(json!({ "name": "망원온누리약국", "lat": 37.556, "lng": 126.905, "max_devices": 3 }))).await;
         assert_eq!(edited.status, 200, "{}", edited.body);
         assert_eq!((edited.body["name"].as_str(), edited.body["max_devices"].as_i64()), (Some("망원온누리약국"), Some(3)));
-        let half = call(&app, "PATCH", "/admin/v1/sites/100", &token, Some(json!({ "lat": 37.5 }))).await;
-        assert_eq!(error_of(half, 400)["code"], "invalid_site");
+        let north = call(&app, "PATCH", "/admin/v1/sites/100", &token, Some(json!({ "lat": 37.557, "name": null }))).await;
+        assert_eq!((north.body["lat"].as_f64(), north.body["lng"].as_f64()), (Some(37.557), Some(126.905)), "{}", north.body);
+        assert_eq!(north.body["name"], "망원온누리약국", "null leaves a field as it is");
+        let nameless = call(&app, "PATCH", "/admin/v1/sites/100", &token, Some(json!({ "name": " " }))).await;
+        assert_eq!(error_of(nameless, 400)["code"], "invalid_site");
         let far = call(&app, "PATCH", "/admin/v1/sites/100", &token, Some(json!({ "lat": 10.0, "lng": 127.0 }))).await;
         assert_eq!(error_of(far, 400)["field"], "lat");
         let missing = call(&app, "PATCH", "/admin/v1/sites/999", &token, Some(json!({ "name": "x" }))).await;
@@ -157,7 +160,7 @@ on_both_backends! {
         crate::helpers::eventually(std::time::Duration::from_secs(10), || async {
             // Slowly: the open API limits an address to 20 requests a second.
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            let stores = app.get("/corona19-masks/v1/storesByGeo/json?lat=37.556&lng=126.905&m=500").await;
+            let stores = app.get("/corona19-masks/v1/storesByGeo/json?lat=37.557&lng=126.905&m=500").await;
             stores.body["stores"].as_array().is_some_and(|all| all.iter().any(|s| s["code"] == "100" && s["remain_stat"] == "break"))
         })
         .await;

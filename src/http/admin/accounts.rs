@@ -174,12 +174,8 @@ pub struct IssueBody {
     name: String,
     #[serde(deserialize_with = "crate::http::portal::whole_number")]
     per_second: i64,
-    #[serde(default, deserialize_with = "optional_whole")]
+    #[serde(default, deserialize_with = "super::optional_whole")]
     burst: Option<i64>,
-}
-
-fn optional_whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    crate::http::portal::whole_number(deserializer).map(Some)
 }
 
 fn rate(raw: i64, field: &str) -> Result<NonZeroU32, ApiError> {

@@ -83,6 +83,13 @@ pub fn username(raw: &str, field: &str) -> Result<Username, ApiError> {
     Username::parse(raw).map_err(|e| ApiError::invalid(field, ErrorCode::InvalidUsername, e.to_string()))
 }
 
+/// An optional JSON whole number (also written `5.0`); null is absent.
+pub fn optional_whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Whole(#[serde(deserialize_with = "crate::http::portal::whole_number")] i64);
+    Ok(<Option<Whole> as serde::Deserialize>::deserialize(deserializer)?.map(|whole| whole.0))
+}
+
 /// A page size: 1 to `max`, `default` when absent.
 pub fn limit(raw: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     match raw {

@@ -12,7 +12,10 @@ use crate::http::portal::note;
 use crate::http::state::AppState;
 use crate::http::views::kst_rfc3339;
 use crate::services::conflicts::ConflictStatus;
-use crate::services::console::{AuditFilter, AuditRow, MAX_PAGE};
+use crate::services::console::{AuditFilter, AuditRow};
+
+/// The most audit entries one answer holds (a CSV export takes this many by default).
+const MAX_AUDIT: i64 = 100_000;
 
 use super::sites::SiteView;
 use super::{limit, site_code, username, Admin};
@@ -87,7 +90,7 @@ pub async fn audit(
         to: query.to.as_deref().map(|raw| instant(raw, "to")).transpose()?,
         before: query.before,
         // A CSV export takes up to 100,000 entries at once.
-        limit: limit(query.limit, if csv { 100_000 } else { 100 }, if csv { 100_000 } else { MAX_PAGE })?,
+        limit: limit(query.limit, if csv { MAX_AUDIT } else { 100 }, MAX_AUDIT)?,
         ..AuditFilter::default()
     };
     let page = filter.limit;

@@ -176,12 +176,8 @@ pub struct AddBody {
     addr: String,
     lat: f64,
     lng: f64,
-    #[serde(default, deserialize_with = "optional_whole")]
+    #[serde(default, deserialize_with = "super::optional_whole")]
     max_devices: Option<i64>,
-}
-
-fn optional_whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    crate::http::portal::whole_number(deserializer).map(Some)
 }
 
 pub async fn add(
@@ -212,7 +208,7 @@ pub struct EditBody {
     addr: Option<String>,
     lat: Option<f64>,
     lng: Option<f64>,
-    #[serde(default, deserialize_with = "optional_whole")]
+    #[serde(default, deserialize_with = "super::optional_whole")]
     max_devices: Option<i64>,
 }
 
@@ -226,7 +222,11 @@ pub async fn edit(
     let location = match (body.lat, body.lng) {
         (None, None) => None,
         (Some(lat), Some(lng)) => Some(location(lat, lng)?),
-        _ => return Err(ApiError::invalid("lat", ErrorCode::InvalidSite, "send lat and lng together")),
+        // One coordinate moves the site along it; the other stays.
+        (lat, lng) => {
+            let site = state.console.site(code.clone()).await?.site;
+            Some(location(lat.unwrap_or(site.lat), lng.unwrap_or(site.lng))?)
+        }
     };
     let edit = SiteEdit {
         name: body.name.as_deref().map(|raw| text(raw, "name")).transpose()?,
