@@ -329,6 +329,7 @@
     $('detail-status').replaceWith(Object.assign(badge(site.remain_stat), { id: 'detail-status' }));
     const halt = $('detail-halt');
     halt.textContent = site.sales_halted ? t('sites.resume') : t('sites.halt');
+    halt.className = site.sales_halted ? 'btn' : 'btn danger';
     halt.onclick = () => confirmed(t(site.sales_halted ? 'sites.confirm_resume' : 'sites.confirm_halt', { name: site.name }),
       () => api('PUT', `/admin/v1/sites/${site.code}/status`, { json: { sales_halted: !site.sales_halted } }));
     $('edit-name').value = site.name;
