@@ -214,19 +214,23 @@ describe('a clerk at the counter', () => {
     assert.equal(await focusedId(page), 'resident-id');
   });
 
-  it('halts sales, refuses a sale while halted, and resumes', async () => {
+  it('halts sales, refuses a sale while halted at once, and resumes', async () => {
     await page.click('#halt-toggle');
     await untilText(page, '#remain-stat', '판매 중지');
     assert.equal(await page.getAttribute('#remain-stat', 'class'), 'stat stat-break');
     assert.ok(await page.isVisible('#halted-banner'));
 
     await page.fill('#resident-id', residentId(1978, 5));
-    await page.locator('#eligibility.is-eligible').waitFor();
+    // Said as soon as the number is in, with the button off: not "may buy" until Enter.
+    await untilText(page, '#eligibility.is-refused', '판매 중지 상태입니다');
+    assert.ok(!(await text(page, '#eligibility')).includes('구매 가능'));
+    assert.ok(await page.isDisabled('#sell'));
     await page.press('#resident-id', 'Enter');
-    await untilText(page, '#eligibility', '판매 중지 상태입니다');
+    await untilRows(page, 3); // nothing was sold
 
     await page.click('#halt-toggle');
     await untilText(page, '#remain-stat', '충분 · 100개 이상');
+    await page.locator('#eligibility.is-eligible').waitFor();
     await page.press('#resident-id', 'Enter');
     await untilText(page, '#sale-result', '판매 기록됨: 1978년생 2개 · 남은 재고 115개');
     await shot(page, '05-counter', { fullPage: true });
@@ -323,6 +327,11 @@ describe('two devices at a site that allows one', () => {
     assert.equal(await focusedId(b.page), 'device-limit-title');
     await shot(b.page, '08-device-limit');
 
+    // Terminal A is in the middle of typing the next buyer's number.
+    const typing = residentId(1983, 10).replace('-', '').slice(0, 9);
+    await a.page.focus('#resident-id');
+    await a.page.keyboard.type(typing);
+
     await b.page.click('#takeover');
     await untilText(b.page, '#site-name', '대구중앙우체국');
     assert.notEqual(
@@ -330,13 +339,18 @@ describe('two devices at a site that allows one', () => {
       await b.page.evaluate(() => localStorage.getItem('maskportal.device_id')),
     );
 
-    // Terminal A's next action: the next buyer's number.
-    await a.page.fill('#resident-id', residentId(1983, 10));
-
+    // A is told by itself, without another keystroke or request of the clerk's.
     await untilText(a.page, '#sign-in-notice', '다른 기기에서 이 판매처로 로그인해 이 기기는 로그아웃되었습니다');
     assert.ok(await a.page.isHidden('#counter-view'));
-    assert.equal(await a.page.inputValue('#resident-id'), '', 'the number typed is gone');
     await shot(a.page, '09-signed-in-elsewhere');
+
+    // Signing in again at this site, the digits typed are still there to finish.
+    await signIn(a.page, clerk, 'A 계산대');
+    await a.page.locator('#device-limit').waitFor();
+    await a.page.click('#takeover');
+    await untilText(a.page, '#site-name', '대구중앙우체국');
+    assert.equal(await a.page.inputValue('#resident-id'), typing, 'what was typed is kept');
+    assert.equal(await focusedId(a.page), 'resident-id');
     assert.deepEqual([...a.problems, ...b.problems], []);
     await a.context.close();
     await b.context.close();
