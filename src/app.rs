@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
+use crate::domain::sealed_sale::SealingKey;
 use crate::http;
 use crate::http::client_address::TrustedProxies;
 use crate::http::docs::AllowedMethods;
@@ -76,6 +77,7 @@ impl Application {
             caps: ConnectionCaps::new(config.clients.max_connections_per_ip, trusted_proxies.clone()),
         };
         let shutdown = Shutdown::default();
+        let sealing_key = SealingKey::derive(&secrets.id_key);
         let state = web::Data::new(AppState {
             sessions: Sessions::new(pool.clone(), clock.clone(), config.sessions.clone(), &secrets.jwt),
             counter: Counter::new(
@@ -84,8 +86,10 @@ impl Application {
                 policy,
                 secrets.id_key,
                 config.void_window,
+                config.backdate_window,
                 events.clone(),
             ),
+            sealing_key,
             operations: Operations::new(pool.clone(), clock.clone(), config.database_url.backend()),
             board,
             rate_limits,

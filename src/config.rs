@@ -14,6 +14,7 @@ use ipnet::IpNet;
 
 use crate::db::connection::DatabaseUrlError;
 use crate::db::DatabaseUrl;
+use crate::domain::backdating::BackdateWindow;
 use crate::domain::void_window::VoidWindow;
 
 /// `development` generates missing secrets and allows a shifted clock; `production` refuses both.
@@ -77,6 +78,8 @@ pub struct Config {
     pub workers: usize,
     pub sessions: SessionSettings,
     pub void_window: VoidWindow,
+    /// How old a sale entered late (offline, or from a paper log) may be.
+    pub backdate_window: BackdateWindow,
     pub public: PublicSettings,
     /// Eligibility look-ups one session may make per minute, all of them at once if need be.
     pub lookups_per_minute: NonZeroU32,
@@ -163,6 +166,8 @@ const DEFAULT_PUBLIC_RATE: Rate =
 
 /// A counter serves a buyer every few seconds at best, with a check or two each; a minute's
 /// worth at once covers a queue, and running through numbers is cut to one a second.
+/// Three days: a long weekend's paper logs can still be entered.
+const DEFAULT_BACKDATE_HOURS: u32 = 72;
 const DEFAULT_LOOKUPS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(60).unwrap();
 
 /// The open API's limits and caching.
@@ -401,6 +406,9 @@ impl Config {
             void_window: layers
                 .parse_with("MASKPORTAL_VOID_WINDOW", str::parse)?
                 .unwrap_or(VoidWindow::SameDay),
+            backdate_window: BackdateWindow::hours(
+                layers.number("MASKPORTAL_BACKDATE_HOURS")?.unwrap_or(DEFAULT_BACKDATE_HOURS),
+            ),
             public: public_settings(&layers)?,
             clients: client_limits(&layers)?,
             metrics: metrics_settings(&layers)?,

@@ -110,6 +110,7 @@ fn deliver_opening_stock(
             std::sync::Arc::new(crate::app::load_policy(&config)?),
             secrets.id_key,
             config.void_window,
+            config.backdate_window,
             StockEvents::default(),
         );
         let mut stocked = 0;

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod changes;
+pub mod conflicts;
 pub mod connection;
 pub mod idempotency;
 pub mod key_checks;

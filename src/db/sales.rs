@@ -25,6 +25,7 @@ pub struct SaleRow {
     pub user_id: i64,
     pub session_id: String,
     pub device_id: String,
+    pub offline: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -44,6 +45,7 @@ pub struct NewSale<'a> {
     pub user_id: i64,
     pub session_id: &'a str,
     pub device_id: &'a str,
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -71,6 +71,21 @@ diesel::table! {
         user_id -> BigInt,
         session_id -> Text,
         device_id -> Text,
+        offline -> Bool,
+    }
+}
+
+diesel::table! {
+    sale_conflicts (id) {
+        id -> BigInt,
+        site_id -> BigInt,
+        sale_id -> BigInt,
+        code -> Text,
+        sold_at -> Timestamp,
+        recorded_at -> Timestamp,
+        resolved_at -> Nullable<Timestamp>,
+        resolved_by -> Nullable<BigInt>,
+        note -> Nullable<Text>,
     }
 }
 
@@ -159,6 +174,8 @@ diesel::joinable!(users -> sites (site_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sales -> sites (site_id));
 diesel::joinable!(sale_voids -> sales (sale_id));
+diesel::joinable!(sale_conflicts -> sales (sale_id));
+diesel::joinable!(sale_conflicts -> sites (site_id));
 diesel::joinable!(stock_ledger -> sites (site_id));
 diesel::joinable!(change_log -> sites (site_id));
 
@@ -177,6 +194,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     sales,
     sale_voids,
+    sale_conflicts,
     stock_ledger,
     weekly_quota,
     idempotency_keys,

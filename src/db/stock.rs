@@ -70,6 +70,26 @@ pub fn take(
     .optional()
 }
 
+/// Takes `quantity` whatever the site holds or whether it sells (masks that already left the
+/// counter): on-hand goes to 0 at the lowest. Returns (on-hand before, on-hand after).
+pub fn take_up_to(
+    conn: &mut DbConnection,
+    site_id: i64,
+    quantity: i64,
+    at: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let row = site_stock::table.find(site_id);
+    // Touching the row first locks it (PostgreSQL) for the read-then-write below; SQLite's
+    // write transaction already excludes other writers.
+    let before: i64 = diesel::update(row)
+        .set(site_stock::updated_at.eq(at))
+        .returning(site_stock::on_hand)
+        .get_result(conn)?;
+    let after = (before - quantity).max(0);
+    diesel::update(row).set(site_stock::on_hand.eq(after)).execute(conn)?;
+    Ok((before, after))
+}
+
 /// Puts voided masks back; returns the new on-hand count.
 pub fn give_back(
     conn: &mut DbConnection,

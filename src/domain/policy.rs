@@ -98,7 +98,7 @@ pub enum RotationKey {
 pub struct DigitSet(u16);
 
 /// Who may be bought for by someone else, and on whose rotation day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProxyRules {
     elderly_born_on_or_before: Option<BirthYear>,
     children_born_on_or_after: Option<BirthYear>,
@@ -115,7 +115,7 @@ pub enum ProxyCategory {
 }
 
 /// On whose rotation day a proxy purchase may be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProxyDay {
     /// Only on the day of the person bought for.
@@ -582,6 +582,74 @@ impl<'de> Deserialize<'de> for RawDay {
     }
 }
 
+/// The rules as a counter page reads them, to check sales while it cannot reach the server:
+/// the same facts as the policy file, every day of a rotation spelled out.
+mod published {
+    use serde::ser::{SerializeMap, SerializeStruct};
+    use serde::{Serialize, Serializer};
+
+    use super::{DigitSet, Period, QuotaBand, Rotation, WeeklyQuota};
+    use crate::domain::calendar::WEEKDAYS;
+
+    impl Serialize for Period {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut period = serializer.serialize_struct("Period", 7)?;
+            period.serialize_field("from", &self.from)?;
+            period.serialize_field("label", &self.label)?;
+            period.serialize_field("id_check", &self.id_check)?;
+            period.serialize_field("weekly_quota", &self.weekly_quota)?;
+            period.serialize_field("quota_by_birth_year", &self.quota_bands)?;
+            period.serialize_field("rotation", &self.rotation)?;
+            period.serialize_field("proxy", &self.proxy)?;
+            period.end()
+        }
+    }
+
+    /// A number of masks, or `null` for no limit.
+    impl Serialize for WeeklyQuota {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.limit().serialize(serializer)
+        }
+    }
+
+    /// An open end of the range is `null`.
+    impl Serialize for QuotaBand {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let bound = |year: super::BirthYear, open: u16| (year.get() != open).then_some(year);
+            let mut band = serializer.serialize_struct("QuotaBand", 3)?;
+            band.serialize_field("born_from", &bound(self.born_from, u16::MIN))?;
+            band.serialize_field("born_until", &bound(self.born_to, u16::MAX))?;
+            band.serialize_field("weekly_quota", &self.weekly_quota)?;
+            band.end()
+        }
+    }
+
+    impl Serialize for Rotation {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            struct Days<'a>(&'a Rotation);
+            impl Serialize for Days<'_> {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    let mut days = serializer.serialize_map(Some(WEEKDAYS.len()))?;
+                    for day in WEEKDAYS {
+                        days.serialize_entry(&day.to_string().to_lowercase(), &self.0.digits_on(day))?;
+                    }
+                    days.end()
+                }
+            }
+            let mut rotation = serializer.serialize_struct("Rotation", 2)?;
+            rotation.serialize_field("by", &self.by)?;
+            rotation.serialize_field("days", &Days(self))?;
+            rotation.end()
+        }
+    }
+
+    impl Serialize for DigitSet {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            self.to_vec().serialize(serializer)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -930,5 +998,27 @@ mod tests {
         let blank_label =
             "name = \"x\"\n[[period]]\nfrom = 2020-03-09\nlabel = \" \"\nid_check = true\nweekly_quota = 2";
         assert_eq!(period_error(Policy::from_toml_str(blank_label)), PeriodError::EmptyLabel);
+    }
+
+    #[test]
+    fn a_period_reads_as_a_page_needs_it_with_every_rotation_day_spelled_out() {
+        let policy = Policy::from_toml_str(include_str!("../../policies/korea-2020.toml")).unwrap();
+        let launch = serde_json::to_value(&policy.periods()[0]).unwrap();
+        assert_eq!(launch["from"], "2020-03-09");
+        assert_eq!(launch["weekly_quota"], 2);
+        assert_eq!(launch["rotation"]["by"], "birth_year_last_digit");
+        assert_eq!(launch["rotation"]["days"]["mon"], serde_json::json!([1, 6]));
+        assert_eq!(launch["rotation"]["days"]["sun"], serde_json::json!([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+        assert_eq!(launch["proxy"]["elderly_born_on_or_before"], 1940);
+        assert_eq!(launch["proxy"]["day"], "target");
+        let june = serde_json::to_value(&policy.periods()[2]).unwrap();
+        assert_eq!(june["rotation"], serde_json::Value::Null);
+        assert_eq!(
+            june["quota_by_birth_year"],
+            serde_json::json!([{ "born_from": 2002, "born_until": null, "weekly_quota": 5 }])
+        );
+        let ended = serde_json::to_value(policy.periods().last().unwrap()).unwrap();
+        assert_eq!(ended["weekly_quota"], serde_json::Value::Null);
+        assert_eq!(ended["proxy"], serde_json::Value::Null);
     }
 }

@@ -123,22 +123,8 @@ fn assess(
     buying: u32,
     policy: &Policy,
 ) -> Result<Allowance, Refusal> {
-    let period = policy.period_on(date).ok_or(Refusal::NoPolicyInForce)?;
-
-    if let Some(target) = proxy {
-        // Without an ID check nobody's purchases are counted, so buying for another needs
-        // no permission (and such a period has no proxy rules to consult).
-        let permitted = !period.id_check()
-            || period
-                .proxy()
-                .is_some_and(|rules| rules.may_buy_for(target.person.birth_year(), target.category));
-        if !permitted {
-            return Err(Refusal::ProxyNotEligible);
-        }
-    }
-
-    let holder = proxy.map_or(buyer, |target| &target.person);
-    let quota = period.weekly_quota(holder.birth_year()).limit();
+    let period = period_allowing(policy, date, proxy)?;
+    let quota = holders_quota(period, buyer, proxy);
     let remaining_after = match quota {
         None => None,
         Some(quota) => {
@@ -150,21 +136,84 @@ fn assess(
             Some(left - buying)
         }
     };
+    if let Some(refusal) = rotation_refusal(policy, period, date, buyer, proxy) {
+        return Err(refusal);
+    }
+    Ok(Allowance { quota, bought_this_week, remaining_after, id_check: period.id_check() })
+}
 
-    if let Some(rule) = period.rotation() {
-        if !on_their_day(period, date, buyer, proxy) {
-            let next_day = rotation::next_day_where(policy, date, |period, date| {
-                on_their_day(period, date, buyer, proxy)
-            });
-            return Err(Refusal::NotRotationDay {
-                keyed_on: rule.by(),
-                allowed_digits: rotation::allowed_digits(period, date).to_vec(),
-                next_day,
-            });
+/// What an offline sale of masks that already left the counter broke, as of its KST day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OfflineVerdict {
+    /// The quota holder's weekly quota (`None` when unlimited): the caller counts the sale
+    /// against it atomically and flags it if the total passes the quota.
+    pub quota: Option<u32>,
+    /// It was not the buyer's (or target's) rotation day.
+    pub off_rotation_day: bool,
+}
+
+/// An offline sale is judged as of when it was made, but the rotation day and the quota
+/// only flag it: the masks are gone. What no sale could ever satisfy (no policy in force on
+/// that day, a proxy purchase the rules do not allow) still refuses it.
+pub fn judge_offline(
+    buyer: &Person,
+    proxy: Option<&ProxyTarget>,
+    date_kst: NaiveDate,
+    policy: &Policy,
+) -> Result<OfflineVerdict, Refusal> {
+    let period = period_allowing(policy, date_kst, proxy)?;
+    Ok(OfflineVerdict {
+        quota: holders_quota(period, buyer, proxy),
+        off_rotation_day: rotation_refusal(policy, period, date_kst, buyer, proxy).is_some(),
+    })
+}
+
+/// The period in force on `date`, if it lets this purchase be made at all.
+fn period_allowing<'p>(
+    policy: &'p Policy,
+    date: NaiveDate,
+    proxy: Option<&ProxyTarget>,
+) -> Result<&'p Period, Refusal> {
+    let period = policy.period_on(date).ok_or(Refusal::NoPolicyInForce)?;
+    if let Some(target) = proxy {
+        // Without an ID check nobody's purchases are counted, so buying for another needs
+        // no permission (and such a period has no proxy rules to consult).
+        let permitted = !period.id_check()
+            || period
+                .proxy()
+                .is_some_and(|rules| rules.may_buy_for(target.person.birth_year(), target.category));
+        if !permitted {
+            return Err(Refusal::ProxyNotEligible);
         }
     }
+    Ok(period)
+}
 
-    Ok(Allowance { quota, bought_this_week, remaining_after, id_check: period.id_check() })
+/// The weekly quota of whoever the purchase counts against: the target of a proxy purchase.
+fn holders_quota(period: &Period, buyer: &Person, proxy: Option<&ProxyTarget>) -> Option<u32> {
+    let holder = proxy.map_or(buyer, |target| &target.person);
+    period.weekly_quota(holder.birth_year()).limit()
+}
+
+/// Why `date` is not a day this purchase may be made on, if it is not.
+fn rotation_refusal(
+    policy: &Policy,
+    period: &Period,
+    date: NaiveDate,
+    buyer: &Person,
+    proxy: Option<&ProxyTarget>,
+) -> Option<Refusal> {
+    let rule = period.rotation()?;
+    if on_their_day(period, date, buyer, proxy) {
+        return None;
+    }
+    let next_day =
+        rotation::next_day_where(policy, date, |period, date| on_their_day(period, date, buyer, proxy));
+    Some(Refusal::NotRotationDay {
+        keyed_on: rule.by(),
+        allowed_digits: rotation::allowed_digits(period, date).to_vec(),
+        next_day,
+    })
 }
 
 /// Whether `date` is a day this purchase may be made on: the target's day for a proxy
@@ -520,6 +569,49 @@ mod tests {
             refusals[0].to_string(),
             "not this person's rotation day: today is for ID numbers ending in 2, 7; \
              the policy has no later day"
+        );
+    }
+
+    #[test]
+    fn an_offline_sale_is_flagged_off_its_rotation_day_exactly_where_a_live_one_is_refused() {
+        let policy = timeline();
+        for day in 0..120 {
+            let on = date(2020, 3, 9) + chrono::Duration::days(day);
+            for year in [1940, 1981, 1983, 1990, 1999, 2004, 2012] {
+                let live = may_buy(&born(year), None, on, 0, qty(1), &policy);
+                let verdict = judge_offline(&born(year), None, on, &policy).unwrap();
+                let refused_for_the_day = matches!(live, Err(Refusal::NotRotationDay { .. }));
+                assert_eq!(verdict.off_rotation_day, refused_for_the_day, "{on}, born {year}");
+                let quota = policy.period_on(on).unwrap().weekly_quota(BirthYear::new(year)).limit();
+                assert_eq!(verdict.quota, quota, "{on}, born {year}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_offline_sale_carries_the_holders_quota_for_the_caller_to_count() {
+        let policy = timeline();
+        let june = date(2020, 6, 3);
+        assert_eq!(judge_offline(&born(1983), None, june, &policy).unwrap().quota, Some(3));
+        assert_eq!(judge_offline(&born(2004), None, june, &policy).unwrap().quota, Some(5));
+        // A proxy purchase counts against the target's quota.
+        let child = for_target(2012, None);
+        assert_eq!(judge_offline(&born(1983), Some(&child), june, &policy).unwrap().quota, Some(5));
+        let free = judge_offline(&born(1983), None, date(2020, 7, 20), &policy).unwrap();
+        assert_eq!(free, OfflineVerdict { quota: None, off_rotation_day: false });
+    }
+
+    #[test]
+    fn an_offline_sale_no_rule_could_allow_is_still_refused() {
+        let policy = launch();
+        assert_eq!(
+            judge_offline(&born(1983), None, date(2020, 3, 8), &policy),
+            Err(Refusal::NoPolicyInForce)
+        );
+        let adult = for_target(1985, None);
+        assert_eq!(
+            judge_offline(&born(1983), Some(&adult), wednesday(), &policy),
+            Err(Refusal::ProxyNotEligible)
         );
     }
 }

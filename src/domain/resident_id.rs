@@ -339,9 +339,15 @@ impl IdKey {
     /// A value that tells whether two nodes hold the same key without revealing it: the key's
     /// HMAC of a fixed label, kept in the database by the first node to start.
     pub fn check_value(&self) -> String {
+        hex::encode(self.derive(b"maskportal key check: resident id key"))
+    }
+
+    /// A key for another purpose, derived one-way from this one (its HMAC of `label`), so
+    /// every node holding this key holds it too and nothing else has to be shared.
+    pub fn derive(&self, label: &[u8]) -> [u8; 32] {
         let mut mac = self.0.clone();
-        mac.update(b"maskportal key check: resident id key");
-        hex::encode(mac.finalize().into_bytes())
+        mac.update(label);
+        mac.finalize().into_bytes().into()
     }
 }
 

@@ -66,7 +66,16 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
                 .route("/eligibility", web::post().to(portal::sales::eligibility))
                 .route("/sales", web::post().to(portal::sales::create))
                 .route("/sales", get().to(portal::sales::list))
-                .route("/sales/{id}/void", web::post().to(portal::sales::void)),
+                .service(
+                    web::resource("/sales/batch")
+                        .app_data(extractors::json_config(portal::sales::MAX_BATCH_BODY_BYTES))
+                        .route(web::post().to(portal::sales::batch)),
+                )
+                .route("/sales/{id}/void", web::post().to(portal::sales::void))
+                .route("/conflicts", get().to(portal::conflicts::list))
+                .route("/conflicts/{id}/resolve", web::post().to(portal::conflicts::resolve))
+                .route("/policy", get().to(portal::policy::policy))
+                .route("/seal-key", get().to(portal::policy::seal_key)),
         );
 }
 

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::board::Board;
 use crate::domain::clock::Clock;
+use crate::domain::sealed_sale::SealingKey;
 use crate::services::counter::Counter;
 use crate::services::operations::Operations;
 use crate::services::sessions::Sessions;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub clock: Clock,
     pub sessions: Sessions,
     pub counter: Counter,
+    /// Opens the sales a counter page sealed while offline.
+    pub sealing_key: SealingKey,
     pub operations: Operations,
     pub board: Arc<Board>,
     pub rate_limits: RateLimits,

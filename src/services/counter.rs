@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::db::Pool;
-use crate::domain::clock::Clock;
+use crate::domain::backdating::BackdateWindow;
+use crate::domain::clock::{Clock, ClockMode};
 use crate::domain::policy::Policy;
 use crate::domain::resident_id::IdKey;
 use crate::domain::void_window::VoidWindow;
@@ -19,6 +20,7 @@ pub struct Counter {
     pub(super) policy: Arc<Policy>,
     pub(super) id_key: IdKey,
     pub(super) void_window: VoidWindow,
+    pub(super) backdate_window: BackdateWindow,
     pub(super) events: StockEvents,
     /// Each session's latest look-up, until its sale.
     pub(super) lookups: Lookups,
@@ -31,9 +33,25 @@ impl Counter {
         policy: Arc<Policy>,
         id_key: IdKey,
         void_window: VoidWindow,
+        backdate_window: BackdateWindow,
         events: StockEvents,
     ) -> Self {
-        Self { pool, clock, policy, id_key, void_window, events, lookups: Lookups::default() }
+        Self {
+            pool,
+            clock,
+            policy,
+            id_key,
+            void_window,
+            backdate_window,
+            events,
+            lookups: Lookups::default(),
+        }
+    }
+
+    /// The rules the counter sells by, with the service clock's reading: what a page needs to
+    /// check sales while it cannot reach the server.
+    pub fn rules(&self) -> (&Policy, chrono::DateTime<chrono::Utc>, ClockMode) {
+        (&self.policy, self.clock.now(), self.clock.mode())
     }
 }
 

@@ -33,6 +33,13 @@ impl Idempotent {
     }
 }
 
+/// A write's answer, and whether it is the stored answer of an earlier attempt.
+#[derive(Debug)]
+pub struct Answered<T> {
+    pub value: T,
+    pub replayed: bool,
+}
+
 /// Runs `work` in a write transaction once per client key: a retry with the same request gets
 /// the stored answer, one with a different request is refused.
 ///
@@ -46,7 +53,7 @@ pub fn once<T, F>(
     scope: &Idempotent,
     now: chrono::NaiveDateTime,
     work: F,
-) -> Result<T, ServiceError>
+) -> Result<Answered<T>, ServiceError>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&mut DbConnection) -> Result<T, ServiceError>,
@@ -59,12 +66,13 @@ where
             if stored.request_hash != scope.request_hash {
                 return Err(ServiceError::IdempotencyKeyReused);
             }
-            return serde_json::from_str(&stored.response)
-                .map_err(|e| ServiceError::Internal(format!("stored answer for {key}: {e}")));
+            let value = serde_json::from_str(&stored.response)
+                .map_err(|e| ServiceError::Internal(format!("stored answer for {key}: {e}")))?;
+            return Ok(Answered { value, replayed: true });
         }
         let value = work(conn)?;
         let response = serde_json::to_string(&value).map_err(|e| ServiceError::Internal(e.to_string()))?;
         answers::answer(conn, scope.site_id, &key, &response)?;
-        Ok(value)
+        Ok(Answered { value, replayed: false })
     })
 }

@@ -1,6 +1,7 @@
 //! The use-cases: each owns its transaction and speaks in domain types.
 
 pub mod api_keys;
+pub mod conflicts;
 pub mod counter;
 pub mod idempotency;
 pub mod integrity;
@@ -19,6 +20,7 @@ pub mod tokens;
 pub mod users;
 
 use crate::db::DbError;
+use crate::domain::backdating::SoldAtRefusal;
 use crate::domain::quota::Refusal;
 use crate::domain::resident_id::ResidentIdError;
 
@@ -33,6 +35,7 @@ pub enum ConflictCode {
     VoidWindowPassed,
     SiteCodeTaken,
     UsernameTaken,
+    AlreadyResolved,
 }
 
 /// Why a use-case did not happen.
@@ -50,6 +53,9 @@ pub enum ServiceError {
     /// in a century the policy refuses).
     #[error("{error}")]
     ResidentId { party: Party, error: ResidentIdError },
+    /// A sale dated where no sale may be entered.
+    #[error(transparent)]
+    SoldAt(#[from] SoldAtRefusal),
     /// A client key came back with a different request.
     #[error("this client_key was already used for a different request")]
     IdempotencyKeyReused,

@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::audit::{self, AuditEntry};
+use crate::db::conflicts::{self as conflict_rows, NewConflict};
 use crate::db::connection::write_transaction;
 use crate::db::sales::{self as sale_rows, NewSale, SaleRow, VoidRow};
-use crate::db::stock as stock_rows;
+use crate::db::stock::{self as stock_rows, LedgerEntry};
 use crate::db::{self, quota as quota_rows, DbConnection};
 use crate::domain::calendar::{kst_date, kst_day_bounds, week_start};
 use crate::domain::client_key::ClientKey;
+use crate::domain::offline_conflict::OfflineConflict;
 use crate::domain::policy::{Policy, ProxyCategory};
 use crate::domain::quantity::Quantity;
 use crate::domain::quota::{self, Allowance, ProxyTarget, Refusal};
@@ -47,6 +49,11 @@ pub struct SaleRequest {
     pub proxy_for: Option<ProxyFor>,
     pub quantity: Quantity,
     pub client_key: ClientKey,
+    /// When the masks left the counter; `None` for now.
+    pub sold_at: Option<DateTime<Utc>>,
+    /// The masks already left the counter (sold offline, or on paper): a rule the sale breaks
+    /// as of `sold_at` flags it instead of refusing it.
+    pub offline: bool,
 }
 
 /// The answer to a sale, replayed as is for a retry.
@@ -57,6 +64,21 @@ pub struct SaleReceipt {
     pub on_hand: i64,
     /// What the quota holder may still buy this week; `None` when unlimited.
     pub remaining_quota: Option<u32>,
+    /// Absent from answers stored before sales carried their own time.
+    #[serde(default)]
+    pub sold_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// The rules an offline sale broke; empty for every live sale.
+    #[serde(default, with = "conflict_codes")]
+    pub conflicts: Vec<OfflineConflict>,
+}
+
+/// A sale recorded now, or the answer an earlier attempt with its client key got.
+#[derive(Debug)]
+pub struct Recorded {
+    pub receipt: SaleReceipt,
+    pub replayed: bool,
 }
 
 /// What the clerk sees before selling.
@@ -131,23 +153,29 @@ struct PendingSale {
     category: Option<ProxyCategory>,
     quantity: Quantity,
     client_key: String,
+    offline: bool,
+    /// When it is recorded.
     at: NaiveDateTime,
-    today: NaiveDate,
+    /// When the masks left the counter; the rules, the quota week and the day's list follow it.
+    sold_at: NaiveDateTime,
+    /// `sold_at`'s KST day.
+    day: NaiveDate,
     week: NaiveDate,
 }
 
 impl PendingSale {
-    fn new(writer: Actor, request: &SaleRequest, key: &IdKey, now: DateTime<Utc>) -> Self {
-        let today = kst_date(now);
+    fn new(writer: Actor, request: &SaleRequest, key: &IdKey, now: DateTime<Utc>, day: NaiveDate) -> Self {
         Self {
             writer,
             parties: Parties::of(&request.buyer, request.proxy_for.as_ref(), key),
             category: request.proxy_for.as_ref().and_then(|p| p.category),
             quantity: request.quantity,
             client_key: request.client_key.to_string(),
+            offline: request.offline,
             at: now.naive_utc(),
-            today,
-            week: week_start(today),
+            sold_at: request.sold_at.unwrap_or(now).naive_utc(),
+            day,
+            week: week_start(day),
         }
     }
 
@@ -162,26 +190,128 @@ impl PendingSale {
                 &self.parties.target_fingerprint.map(|f| f.to_hex()).unwrap_or_default(),
                 self.category.map_or("", proxy_category_name),
                 &self.quantity.to_string(),
+                &self.sold_at.and_utc().timestamp().to_string(),
+                if self.offline { "offline" } else { "live" },
             ],
         )
     }
 
     fn record(&self, conn: &mut DbConnection, policy: &Policy) -> Result<SaleReceipt, ServiceError> {
         let holder = self.parties.holder().1.to_hex();
-        self.ensure_selling(conn)?;
-        let allowance = self.judge(conn, &holder, policy)?;
-        let bought_after = self.count_against_quota(conn, &holder, &allowance)?;
-        let on_hand = self.take_from_stock(conn)?;
+        let counted = if self.offline {
+            self.count_offline(conn, &holder, policy)?
+        } else {
+            self.ensure_selling(conn)?;
+            let allowance = self.judge(conn, &holder, policy)?;
+            let bought_after = self.count_against_quota(conn, &holder, &allowance)?;
+            Counted { quota: allowance.quota, bought_after, conflicts: Vec::new() }
+        };
+        let Counted { quota, bought_after, mut conflicts } = counted;
+        let (on_hand, shortfall) = if self.offline {
+            let (before, after) =
+                stock_rows::take_up_to(conn, self.writer.site_id, i64::from(self.quantity_i32()), self.at)?;
+            (after, i64::from(self.quantity_i32()) - (before - after))
+        } else {
+            (self.take_from_stock(conn)?, 0)
+        };
+        if shortfall > 0 {
+            conflicts.push(OfflineConflict::StockShort);
+        }
         let sale_id = self.insert(conn, &holder)?;
-        let qty = self.quantity_i32();
+        self.append_to_ledger(conn, sale_id, on_hand, shortfall)?;
+        for conflict in &conflicts {
+            conflict_rows::insert(
+                conn,
+                &NewConflict {
+                    site_id: self.writer.site_id,
+                    sale_id,
+                    code: conflict.code(),
+                    sold_at: self.sold_at,
+                    recorded_at: self.at,
+                },
+            )?;
+        }
+        let codes: Vec<_> = conflicts.iter().map(|c| c.code()).collect();
+        let detail = json!({
+            "sale_id": sale_id,
+            "quantity": self.quantity_i32(),
+            "sold_at": self.sold_at.and_utc(),
+            "offline": self.offline,
+            "conflicts": codes,
+        });
+        record_change(conn, &self.writer, self.at, "sale_recorded", detail)?;
+        Ok(SaleReceipt {
+            sale_id,
+            quantity: self.quantity.get(),
+            on_hand,
+            remaining_quota: quota.map(|quota| quota.saturating_sub(bought_after)),
+            sold_at: Some(self.sold_at.and_utc()),
+            recorded_at: Some(self.at.and_utc()),
+            conflicts,
+        })
+    }
+
+    /// An offline sale counts whatever it breaks, and says what: the rotation day and a halt
+    /// as of now, and the quota by the atomic total it brings the holder's week to (so of
+    /// two racing sales for one person, the one that passes the quota is the one flagged).
+    fn count_offline(
+        &self,
+        conn: &mut DbConnection,
+        holder: &str,
+        policy: &Policy,
+    ) -> Result<Counted, ServiceError> {
+        let parties = &self.parties;
+        let verdict = quota::judge_offline(&parties.buyer, parties.target.as_ref(), self.day, policy)?;
+        let mut conflicts = Vec::new();
+        if stock_rows::find(conn, self.writer.site_id)?.sales_halted {
+            conflicts.push(OfflineConflict::SalesHalted);
+        }
+        if verdict.off_rotation_day {
+            conflicts.push(OfflineConflict::NotRotationDay);
+        }
+        let bought_after = quota_rows::add(conn, holder, self.week, self.quantity_i32(), None, self.at)?
+            .ok_or_else(|| ServiceError::Internal("an unconditional quota update matched no row".into()))?;
+        let bought_after = u32::try_from(bought_after).unwrap_or(0);
+        if verdict.quota.is_some_and(|quota| bought_after > quota) {
+            conflicts.push(OfflineConflict::OverQuota);
+        }
+        Ok(Counted { quota: verdict.quota, bought_after, conflicts })
+    }
+
+    /// The sale's entry; before it, for an offline sale that took more than was on hand, a
+    /// `shortfall` entry that puts the difference back so the ledger sums to on-hand.
+    fn append_to_ledger(
+        &self,
+        conn: &mut DbConnection,
+        sale_id: i64,
+        on_hand: i64,
+        shortfall: i64,
+    ) -> Result<(), ServiceError> {
+        let taken = -i64::from(self.quantity_i32());
+        if shortfall > 0 {
+            stock_rows::append(
+                conn,
+                &LedgerEntry {
+                    occurred_at: self.sold_at,
+                    ..ledger_entry(
+                        &self.writer,
+                        "shortfall",
+                        shortfall,
+                        on_hand - taken,
+                        Some(sale_id),
+                        self.at,
+                    )
+                },
+            )?;
+        }
         stock_rows::append(
             conn,
-            &ledger_entry(&self.writer, "sale", -i64::from(qty), on_hand, Some(sale_id), self.at),
+            &LedgerEntry {
+                occurred_at: self.sold_at,
+                ..ledger_entry(&self.writer, "sale", taken, on_hand, Some(sale_id), self.at)
+            },
         )?;
-        let detail = json!({ "sale_id": sale_id, "quantity": qty });
-        record_change(conn, &self.writer, self.at, "sale_recorded", detail)?;
-        let remaining_quota = allowance.quota.map(|quota| quota.saturating_sub(bought_after));
-        Ok(SaleReceipt { sale_id, quantity: self.quantity.get(), on_hand, remaining_quota })
+        Ok(())
     }
 
     fn ensure_selling(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
@@ -200,14 +330,7 @@ impl PendingSale {
     ) -> Result<Allowance, ServiceError> {
         let bought = bought(conn, holder, self.week)?;
         let parties = &self.parties;
-        Ok(quota::may_buy(
-            &parties.buyer,
-            parties.target.as_ref(),
-            self.today,
-            bought,
-            self.quantity,
-            policy,
-        )?)
+        Ok(quota::may_buy(&parties.buyer, parties.target.as_ref(), self.day, bought, self.quantity, policy)?)
     }
 
     /// Adds the sale to the holder's week, unless that would pass the quota; returns the new
@@ -261,11 +384,12 @@ impl PendingSale {
                 quantity: self.quantity_i32(),
                 proxy: self.parties.target.is_some(),
                 proxy_category: self.category.map(proxy_category_name),
-                sold_at: self.at,
+                sold_at: self.sold_at,
                 recorded_at: self.at,
                 user_id: self.writer.user_id,
                 session_id: &self.writer.session_id,
                 device_id: &self.writer.device_id,
+                offline: self.offline,
             },
         )?)
     }
@@ -273,6 +397,13 @@ impl PendingSale {
     fn quantity_i32(&self) -> i32 {
         i32::try_from(self.quantity.get()).unwrap_or(i32::MAX)
     }
+}
+
+/// A sale counted against its holder's week: the quota, the new total, what it broke.
+struct Counted {
+    quota: Option<u32>,
+    bought_after: u32,
+    conflicts: Vec<OfflineConflict>,
 }
 
 /// What the quota holder has bought in the week starting `week`.
@@ -357,21 +488,28 @@ impl Counter {
     }
 
     /// Records a sale: the rotation rule, a conditional quota update, a conditional stock
-    /// decrement, the sale, its ledger entry and audit row, all in one transaction.
-    pub async fn sell(&self, actor: &Actor, request: SaleRequest) -> Result<SaleReceipt, ServiceError> {
+    /// decrement, the sale, its ledger entry and audit row, all in one transaction. An offline
+    /// sale is judged as of its `sold_at`, and what it breaks is flagged instead of refused.
+    pub async fn sell(&self, actor: &Actor, request: SaleRequest) -> Result<Recorded, ServiceError> {
         let now = self.clock.now();
-        self.check_births(&request.buyer, request.proxy_for.as_ref(), kst_date(now))?;
-        let sale = PendingSale::new(actor.clone(), &request, &self.id_key, now);
+        if let Some(sold_at) = request.sold_at {
+            self.backdate_window.admits(sold_at, now)?;
+        }
+        let day = kst_date(request.sold_at.unwrap_or(now));
+        self.check_births(&request.buyer, request.proxy_for.as_ref(), day)?;
+        let sale = PendingSale::new(actor.clone(), &request, &self.id_key, now, day);
         let scope = sale.idempotency_scope(request.client_key);
         let policy = self.policy.clone();
         let buyer = sale.parties.buyer_fingerprint.to_hex();
-        let receipt = db::run(&self.pool, move |conn| {
+        let answered = db::run(&self.pool, move |conn| {
             idempotency::once(conn, &scope, sale.at, |conn| sale.record(conn, &policy))
         })
         .await?;
         self.lookups.sold(&actor.session_id, &buyer);
-        self.events.publish(actor.site_id);
-        Ok(receipt)
+        if !answered.replayed {
+            self.events.publish(actor.site_id);
+        }
+        Ok(Recorded { receipt: answered.value, replayed: answered.replayed })
     }
 
     /// Voids a sale of the caller's site: masks back to stock and quota back to the person, as
@@ -429,6 +567,7 @@ impl Counter {
                 )?;
                 Ok(voided_answer(&sale, on_hand, &void))
             })
+            .map(|answered| answered.value)
         })
         .await?;
         self.events.publish(actor.site_id);
@@ -507,5 +646,26 @@ fn proxy_category_name(category: ProxyCategory) -> &'static str {
     match category {
         ProxyCategory::CareRecipient => "care_recipient",
         ProxyCategory::Disabled => "disabled",
+    }
+}
+
+/// Conflicts by their codes in stored answers.
+mod conflict_codes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::domain::offline_conflict::OfflineConflict;
+
+    pub fn serialize<S: Serializer>(conflicts: &[OfflineConflict], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(conflicts.iter().map(|c| c.code()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<OfflineConflict>, D::Error> {
+        Vec::<String>::deserialize(deserializer)?
+            .iter()
+            .map(|code| {
+                OfflineConflict::from_code(code)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown conflict {code}")))
+            })
+            .collect()
     }
 }

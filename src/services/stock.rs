@@ -75,6 +75,7 @@ impl Counter {
                 )?;
                 Ok(Received { on_hand, stock_at: now })
             })
+            .map(|answered| answered.value)
         })
         .await?;
         self.events.publish(actor.site_id);

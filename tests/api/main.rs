@@ -17,6 +17,7 @@ mod edge;
 mod health;
 mod keys;
 mod nodes;
+mod offline;
 mod open_api;
 mod operations;
 mod security;

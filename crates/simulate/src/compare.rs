@@ -270,7 +270,15 @@ async fn direct_counter(config: &Config, clock: &Clock, events: StockEvents) -> 
     let secrets = maskportal::secrets::Secrets::load(config)?;
     let policy = Arc::new(maskportal::app::load_policy(config)?);
     let pool = maskportal::app::open_database(config).await?;
-    Ok(Counter::new(pool, clock.clone(), policy, secrets.id_key, config.void_window, events))
+    Ok(Counter::new(
+        pool,
+        clock.clone(),
+        policy,
+        secrets.id_key,
+        config.void_window,
+        config.backdate_window,
+        events,
+    ))
 }
 
 static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -283,7 +291,7 @@ async fn sell_direct(ctx: &Ctx, counter: &Counter, actor: &Actor, buyer: &str) -
         ClientKey::parse(&uuid::Uuid::new_v4().to_string()),
     ) {
         (Ok(buyer), Ok(quantity), Ok(client_key)) => {
-            SaleRequest { buyer, proxy_for: None, quantity, client_key }
+            SaleRequest { buyer, proxy_for: None, quantity, client_key, sold_at: None, offline: false }
         }
         _ => return false,
     };

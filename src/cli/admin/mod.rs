@@ -1,6 +1,7 @@
 //! `maskportal admin ...`: operator tasks run against the database directly.
 
 pub mod apikey;
+pub mod conflicts;
 pub mod session;
 pub mod site;
 pub mod user;
@@ -23,6 +24,9 @@ pub enum Command {
     /// List and revoke signed-in sessions.
     #[command(subcommand)]
     Session(session::Command),
+    /// Offline sales flagged for breaking a rule as of when they were made.
+    #[command(subcommand)]
+    Conflicts(conflicts::Command),
 }
 
 pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -31,6 +35,7 @@ pub fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User(command) => user::run(command, config),
         Command::Apikey(command) => apikey::run(command, config),
         Command::Session(command) => session::run(command, config),
+        Command::Conflicts(command) => conflicts::run(command, config),
     }
 }
 

@@ -55,6 +55,10 @@ error_codes! {
     InvalidReason = "invalid_reason", BAD_REQUEST, "the reason is not acceptable";
     InvalidDate = "invalid_date", BAD_REQUEST, "date must be YYYY-MM-DD";
     InvalidProxyCategory = "invalid_proxy_category", BAD_REQUEST, "category must be care_recipient or disabled";
+    InvalidSoldAt = "invalid_sold_at", BAD_REQUEST, "sold_at must be RFC 3339 with an offset, at most 2 minutes ahead and within the back-dating window";
+    InvalidSealed = "invalid_sealed", BAD_REQUEST, "the sealed sale could not be opened";
+    InvalidBatch = "invalid_batch", BAD_REQUEST, "sales must hold 1 to 500 sales";
+    InvalidNote = "invalid_note", BAD_REQUEST, "the note is not acceptable";
     ResidentIdFormat = "resident_id_format", BAD_REQUEST, "the resident registration number is malformed";
     ResidentIdDate = "resident_id_date", BAD_REQUEST, "the resident registration number's birth date is impossible, after today, or in a century the policy refuses";
     ResidentIdChecksum = "resident_id_checksum", BAD_REQUEST, "the resident registration number's check digit does not match";
@@ -82,6 +86,7 @@ error_codes! {
     VoidWindowPassed = "void_window_passed", CONFLICT, "this sale can no longer be voided";
     SiteCodeTaken = "site_code_taken", CONFLICT, "a site with this code exists";
     UsernameTaken = "username_taken", CONFLICT, "this username is taken";
+    AlreadyResolved = "already_resolved", CONFLICT, "this conflict is already resolved";
     // 408, 413, 415, 422, 429
     RequestTimeout = "request_timeout", REQUEST_TIMEOUT, "the request body did not arrive in time";
     BodyTooLarge = "body_too_large", PAYLOAD_TOO_LARGE, "the request body is too large";
@@ -126,6 +131,7 @@ impl From<ConflictCode> for ErrorCode {
             ConflictCode::VoidWindowPassed => Self::VoidWindowPassed,
             ConflictCode::SiteCodeTaken => Self::SiteCodeTaken,
             ConflictCode::UsernameTaken => Self::UsernameTaken,
+            ConflictCode::AlreadyResolved => Self::AlreadyResolved,
         }
     }
 }

@@ -26,13 +26,7 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         }
         JsonPayloadError::ContentType => ApiError::from(ErrorCode::UnsupportedMediaType),
         JsonPayloadError::Payload(payload) if is_body_timeout(payload) => ErrorCode::RequestTimeout.into(),
-        JsonPayloadError::Deserialize(e) => {
-            let api = ApiError::new(ErrorCode::InvalidBody, body_message(e));
-            match field_of(e) {
-                Some(field) => api.with_field(field),
-                None => api,
-            }
-        }
+        JsonPayloadError::Deserialize(e) => invalid_body(e),
         _ => ErrorCode::InvalidBody.into(),
     };
     api.into()
@@ -44,6 +38,15 @@ fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
 
 fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
     ApiError::new(ErrorCode::InvalidPath, format!("invalid path parameter: {error}")).into()
+}
+
+/// A body (or a batch item) that does not fit its schema, naming the field when serde does.
+pub fn invalid_body(error: &serde_json::Error) -> ApiError {
+    let api = ApiError::new(ErrorCode::InvalidBody, body_message(error));
+    match field_of(error) {
+        Some(field) => api.with_field(field),
+        None => api,
+    }
 }
 
 fn body_message(error: &serde_json::Error) -> String {

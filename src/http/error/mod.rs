@@ -121,6 +121,15 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         self.body.code.status()
     }
+
+    /// The error as one item of a batch answer: the `error` object with its `status` beside it.
+    pub fn as_item(&self) -> serde_json::Value {
+        let mut item = serde_json::to_value(&self.body).unwrap_or_default();
+        if let Some(fields) = item.as_object_mut() {
+            fields.insert("status".into(), self.status().as_u16().into());
+        }
+        item
+    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -164,6 +173,9 @@ impl From<ServiceError> for ApiError {
                     Party::ProxyTarget => "proxy_for.resident_id",
                 };
                 Self::resident_id(field, error)
+            }
+            ServiceError::SoldAt(refusal) => {
+                Self::invalid("sold_at", ErrorCode::InvalidSoldAt, refusal.to_string())
             }
             ServiceError::IdempotencyKeyReused => {
                 Self::from(ErrorCode::IdempotencyKeyReused).with_field("client_key")

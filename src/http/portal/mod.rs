@@ -1,5 +1,7 @@
 //! The clerk-facing portal API under `/portal/v1`.
 
+pub mod conflicts;
+pub mod policy;
 pub mod sales;
 pub mod sessions;
 pub mod stock;

@@ -21,6 +21,22 @@ pub fn assert_quotas_match_sales(conn: &mut DbConnection) {
     assert_eq!(check.mismatches, 0, "weekly quota rows disagree with the sales");
 }
 
+/// Every site's ledger sums to its on-hand count, which is never negative.
+pub fn assert_ledgers_match_stock(conn: &mut DbConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Mismatch {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        mismatches: i64,
+    }
+    let check: Mismatch = diesel::sql_query(
+        "SELECT COUNT(*) AS mismatches FROM site_stock st WHERE st.on_hand < 0 OR st.on_hand <> COALESCE((\
+           SELECT SUM(l.delta) FROM stock_ledger l WHERE l.site_id = st.site_id), 0)",
+    )
+    .get_result(conn)
+    .expect("ledger check runs");
+    assert_eq!(check.mismatches, 0, "a site's ledger disagrees with its on-hand count");
+}
+
 #[derive(diesel::QueryableByName)]
 struct Action {
     #[diesel(sql_type = diesel::sql_types::Text)]

@@ -10,7 +10,9 @@ mod seeding;
 pub use self::app::{error_of, Reply, TestApp};
 pub use self::binary::{add_clerk_by_cli, add_site_by_cli, maskportal, stdout, test_clock, ServedBinary};
 pub use self::database::TestDatabase;
-pub use self::invariants::{assert_quotas_match_sales, audit_actions, audit_entries};
+pub use self::invariants::{
+    assert_ledgers_match_stock, assert_quotas_match_sales, audit_actions, audit_entries,
+};
 pub use self::seeding::{Place, TestClerk};
 
 use maskportal::domain::clock::Clock;
