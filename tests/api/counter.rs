@@ -462,6 +462,10 @@ on_both_backends! {
         let first = app.post_as(&token, "/portal/v1/sales", body.clone()).await;
         let retry = app.post_as(&token, "/portal/v1/sales", body.clone()).await;
         assert_eq!((first.status, &first.body), (retry.status, &retry.body));
+        // A retry seconds later (a page resending after a lost answer) replays too.
+        app.travel_to(wednesday() + Duration::seconds(5));
+        let later = app.post_as(&token, "/portal/v1/sales", body.clone()).await;
+        assert_eq!((first.status, &first.body), (later.status, &later.body));
         assert_eq!(stock(&app, &token).await["on_hand"], 9);
 
         let mut changed = body.clone();
