@@ -78,7 +78,7 @@
       'sale.proxy_legend': '대리 구매 대상자 (같은 세대, 증빙 확인)',
       'sale.proxy_id': '대상자 주민등록번호',
       'sale.proxy_category': '대상 구분',
-      'sale.category_age': '어린이(2010년 이후 출생)·어르신(1940년 이전 출생)',
+      'sale.category_age': '어린이 (2010년 이후 출생) · 어르신 (1940년 이전 출생)',
       'sale.category_care': '장기요양 수급자',
       'sale.category_disabled': '장애인',
       'sale.quantity': '수량',
@@ -175,7 +175,6 @@
       'sales.proxy': '대리',
       'sales.completed': '완료',
       'sales.voided': '취소됨',
-      'sales.offline': '오프라인',
       'sales.void': '취소',
       'sales.void_label': (p) => `판매 ${p.id}번 취소`,
       'sales.year': (p) => `${p.year}년생`,
@@ -204,9 +203,9 @@
       'offline.banner': (p) => `서버 응답 없음 — 오프라인으로 판매 중입니다. 대기 중인 판매 ${p.n}건은 서버가 다시 응답하면 자동으로 보냅니다.`,
       'offline.syncing': (p) => `서버에 다시 연결되었습니다 — 대기 중인 판매 ${p.n}건을 보내는 중…`,
       'offline.waiting': (p) => `서버에 보내지 않은 판매 ${p.n}건이 있습니다 — 곧 다시 보냅니다.`,
-      'offline.other_site': (p) => `이 기기에 다른 판매처(${p.codes})의 보내지 않은 판매 ${p.n}건이 있습니다 — 그 판매처로 로그인하면 보냅니다.`,
+      'offline.other_site': (p) => `이 기기에 다른 판매처 (${p.codes})의 보내지 않은 판매 ${p.n}건이 있습니다 — 그 판매처로 로그인하면 보냅니다.`,
       'offline.queued': (p) => `오프라인 대기열에 넣었습니다: ${p.year}년생 ${p.quantity}개${p.proxy ? ' (대리 구매)' : ''} · 추정 재고 ${p.onHand}개 — 다음 분 번호를 입력하세요.`,
-      'offline.unavailable': '이 기기에서는 오프라인 판매를 할 수 없습니다 (보안 연결(https)이 아니거나 브라우저가 필요한 암호화를 지원하지 않습니다). 종이에 적어 두고 나중에 수기 기록으로 입력하세요.',
+      'offline.unavailable': '이 기기에서는 오프라인 판매를 할 수 없습니다 (보안 연결 https가 아니거나 브라우저가 필요한 암호화를 지원하지 않습니다). 종이에 적어 두고 나중에 수기 기록으로 입력하세요.',
       'offline.not_ready': '오프라인 판매 준비가 되지 않았습니다 (판매 규칙과 암호화 키를 아직 받지 못했습니다). 종이에 적어 두고 나중에 수기 기록으로 입력하세요.',
       'offline.store_failed': '이 기기에 저장하지 못했습니다. 종이에 적어 두고 나중에 수기 기록으로 입력하세요.',
 
@@ -230,6 +229,7 @@
       'sync.failed': '보내는 중 서버 응답이 없습니다. 다시 연결되면 같은 내용을 다시 보냅니다 (중복 기록 없음).',
       'sync.recorded': (p) => `기록됨 (판매 ${p.id}번)`,
       'sync.replayed': (p) => `이미 기록되어 있음 (판매 ${p.id}번)`,
+      'sync.live': '응답이 늦었던 실시간 판매로 이미 기록되어 있음',
       'sync.refused': (p) => `거절됨: ${p.why}`,
       'sync.conflicts': (p) => ` · 확인 필요: ${p.codes}`,
       'sync.line': (p) => `${p.time} · ${p.year}년생 ${p.quantity}개 — ${p.outcome}`,
@@ -406,7 +406,6 @@
       'sales.proxy': 'Proxy',
       'sales.completed': 'Completed',
       'sales.voided': 'Voided',
-      'sales.offline': 'offline',
       'sales.void': 'Void',
       'sales.void_label': (p) => `Void sale ${p.id}`,
       'sales.year': (p) => `${p.year}`,
@@ -461,6 +460,7 @@
       'sync.failed': 'No answer while sending. The same sales are sent again once the server answers (never recorded twice).',
       'sync.recorded': (p) => `Recorded (sale ${p.id})`,
       'sync.replayed': (p) => `Already recorded (sale ${p.id})`,
+      'sync.live': 'Already recorded when it was sent live (its answer was lost)',
       'sync.refused': (p) => `Refused: ${p.why}`,
       'sync.conflicts': (p) => ` · to check: ${p.codes}`,
       'sync.line': (p) => `${p.time} · ${p.quantity} to a buyer born ${p.year} — ${p.outcome}`,
@@ -1094,7 +1094,7 @@
       cell(when(sale.sold_at));
       cell(String(sale.quantity), 'num');
       cell(t('sales.year', { year: sale.birth_year }));
-      cell(t(sale.proxy ? 'sales.proxy' : 'sales.self') + (sale.offline ? ` · ${t('sales.offline')}` : ''));
+      cell(t(sale.proxy ? 'sales.proxy' : 'sales.self'));
       cell(t(sale.status === 'voided' ? 'sales.voided' : 'sales.completed'));
       const action = cell('');
       if (sale.status === 'completed' && online) {
@@ -1482,7 +1482,7 @@
     setBusy(sellButton, true, 'sale.busy');
     try {
       if (current.offline || !online) {
-        await sellOffline(form, quantity, clientKey, version);
+        await sellOffline(form, quantity, clientKey, version, false);
         return;
       }
       const body = { resident_id: form.buyer.canonical, quantity, client_key: clientKey };
@@ -1497,7 +1497,7 @@
         // No answer: the sale is queued under this same key, so if it did reach the server,
         // sending the queue replays it rather than selling twice.
         markOffline();
-        await sellOffline(form, quantity, clientKey, version);
+        await sellOffline(form, quantity, clientKey, version, true);
         return;
       }
       retireKey('sale');
@@ -1529,8 +1529,11 @@
     }
   }
 
-  /** A sale while the server does not answer: checked here, then queued (sealed). */
-  async function sellOffline(form, quantity, clientKey, version) {
+  /**
+   * A sale while the server does not answer: checked here, then queued (sealed). `afterLive`:
+   * it was sent live first and got no answer, so the server may have recorded it already.
+   */
+  async function sellOffline(form, quantity, clientKey, version, afterLive) {
     const answer = await offlineAnswer(form, quantity);
     if (version !== formVersion) return;
     const view = stockView();
@@ -1543,7 +1546,7 @@
       return;
     }
     try {
-      await enqueue({ form, quantity, clientKey, soldAt: Rules.kst(serviceNow()).rfc3339, source: 'counter' });
+      await enqueue({ form, quantity, clientKey, soldAt: Rules.kst(serviceNow()).rfc3339, source: 'counter', afterLive });
     } catch {
       status($('sale-result'), errorMessage({ code: 'offline_store_failed' }));
       return;
@@ -1733,7 +1736,7 @@
   }
 
   /** Queues a sale: its numbers sealed to the server's key, the rest as the list shows it. */
-  async function enqueue({ form, quantity, clientKey, soldAt, source }) {
+  async function enqueue({ form, quantity, clientKey, soldAt, source, afterLive = false }) {
     const plaintext = { resident_id: form.buyer.canonical };
     if (form.target) plaintext.proxy_for = proxyFor(form);
     const holder = form.target || form.buyer;
@@ -1750,6 +1753,7 @@
       birth_year: holder.birthYear,
       proxy: Boolean(form.target),
       source,
+      after_live: afterLive,
       state: 'queued',
     };
     await Store.put(item);
@@ -1762,6 +1766,13 @@
   const batchItem = (item) => ({
     client_key: item.client_key, quantity: item.quantity, sold_at: item.sold_at, offline: true, sealed: item.sealed,
   });
+  /**
+   * The server knows this key from another request: the same sale sent live, whose answer
+   * never came. The key is this sale's alone (a new one is made whenever the form changes),
+   * and a refused live attempt leaves no trace of its key, so that attempt was recorded.
+   */
+  const recordedLive = (item, result) => item.after_live && result.outcome === 'refused'
+    && result.error && result.error.code === 'idempotency_key_reused';
   const conflictCodes = (result) => result.conflicts || (result.sale && result.sale.conflicts) || [];
 
   /**
@@ -1784,11 +1795,12 @@
         if (!reply.ok) { say($('sync-result'), errorMessage(reply.error)); break; }
         const sent = new Map(chunk.map((item) => [item.client_key, item]));
         const done = [];
-        for (const result of reply.data.results) {
-          const item = sent.get(result.client_key);
+        for (const answer of reply.data.results) {
+          const item = sent.get(answer.client_key);
           if (!item) continue;
+          const result = recordedLive(item, answer) ? { ...answer, outcome: 'live' } : answer;
           report.push({ item, result });
-          if (result.outcome === 'recorded' || result.outcome === 'replayed') done.push(item.client_key);
+          if (result.outcome !== 'refused') done.push(item.client_key);
           // Refused: the masks left the counter unrecorded, so the clerk must see it.
           else await Store.put({ ...item, state: 'refused', error: result.error || { code: 'http_400' } });
         }
