@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The repository's root. */
+export const REPO = repoRoot;
+
 export const BINARY = path.resolve(repoRoot, process.env.MASKPORTAL_BIN ?? 'target/debug/maskportal');
 
 /** Wednesday 11 March 2020, 10:00 in Korea: birth years ending in 3 and 8 may buy. */
@@ -26,9 +29,10 @@ export function residentId(year, serial, { month = 5, day = 15 } = {}) {
 
 /**
  * A running service: `url`, the clerks seeded (`clerks.a`, `clerks.b`, each at its own site
- * allowing one device), `kill()` and `restart()` for an outage, and `stop()`.
+ * allowing one device), `kill()` and `restart()` for an outage, and `stop()`. `settings` are
+ * more environment variables for `serve`.
  */
-export async function startService({ clock = WEDNESDAY } = {}) {
+export async function startService({ clock = WEDNESDAY, settings = {} } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'maskportal-e2e-'));
   const env = {
     ...process.env,
@@ -66,7 +70,9 @@ export async function startService({ clock = WEDNESDAY } = {}) {
   let log = '';
   const launch = async (bind) => {
     child = spawn(BINARY, ['serve'], {
-      env: { ...env, RUST_LOG: 'info', MASKPORTAL_BIND: bind, MASKPORTAL_CLOCK: new Date(clockStart).toISOString(), MASKPORTAL_WORKERS: '2' },
+      env: {
+        ...env, ...settings, RUST_LOG: 'info', MASKPORTAL_BIND: bind, MASKPORTAL_CLOCK: new Date(clockStart).toISOString(), MASKPORTAL_WORKERS: '2',
+      },
       cwd: dir,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

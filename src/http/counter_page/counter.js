@@ -1758,6 +1758,10 @@
     };
     await Store.put(item);
     queueItems = await Store.queued();
+    // The last sending's outcome is history once the next sale waits.
+    syncReport = [];
+    say($('sync-result'), null);
+    renderSyncReport();
     renderQueue();
     renderStock();
     if (online) setTimeout(guarded(syncQueue), 0);

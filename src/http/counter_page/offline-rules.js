@@ -143,9 +143,16 @@ window.MaskPortalRules = (() => {
    */
   function assess({ policy, date, buyer, target = null, category = null, bought, buying = 0 }) {
     const holder = target || buyer;
-    const answer = { birth_year: holder.birthYear, bought_this_week: bought, quota: null, remaining: null, next_allowed_day: null };
-    const refuse = (refusal, next = null) => ({ ...answer, eligible: false, refusal, next_allowed_day: next });
     const period = periodOn(policy, date);
+    const quota = period ? weeklyQuota(period, holder.birthYear) : null;
+    const answer = {
+      birth_year: holder.birthYear,
+      bought_this_week: bought,
+      quota,
+      remaining: quota == null ? null : Math.max(0, quota - bought),
+      next_allowed_day: null,
+    };
+    const refuse = (refusal, next = null) => ({ ...answer, eligible: false, refusal, next_allowed_day: next });
     if (!period) return refuse({ code: 'no_policy_in_force' });
 
     if (target && period.id_check) {
@@ -154,19 +161,15 @@ window.MaskPortalRules = (() => {
       if (!permitted) return refuse({ code: 'proxy_not_eligible' });
     }
 
-    const quota = weeklyQuota(period, holder.birthYear);
-    answer.quota = quota;
-    if (quota != null) {
-      const left = Math.max(0, quota - bought);
-      if (left < Math.max(buying, 1)) {
-        const next = nextDayWhere(policy, addDays(weekStart(date), 6), (p, d) => onTheirDay(p, d, buyer, target));
-        return refuse({ code: 'weekly_quota_exceeded', bought, quota }, next);
-      }
-      answer.remaining = left - buying;
+    const theirDay = (p, d) => onTheirDay(p, d, buyer, target);
+    if (quota != null && answer.remaining < Math.max(buying, 1)) {
+      // The quota is counted per week: the next chance is the holder's first day of next week.
+      const next = nextDayWhere(policy, addDays(weekStart(date), 6), (p, d) => isAllowed(p, d, holder));
+      return refuse({ code: 'weekly_quota_exceeded', bought, quota }, next);
     }
 
-    if (period.rotation && !onTheirDay(period, date, buyer, target)) {
-      const next = nextDayWhere(policy, date, (p, d) => onTheirDay(p, d, buyer, target));
+    if (period.rotation && !theirDay(period, date)) {
+      const next = nextDayWhere(policy, date, theirDay);
       const digits = period.rotation.days[dayKey(date)] || [];
       return refuse({ code: 'not_rotation_day', keyed_on: period.rotation.by, allowed_digits: digits, next_day: next }, next);
     }
