@@ -34,10 +34,22 @@ struct Asset {
 const SCRIPT: &str = "text/javascript; charset=utf-8";
 
 const ASSETS: [Asset; 5] = [
-    Asset { name: "counter.css", content_type: "text/css; charset=utf-8", body: include_bytes!("counter_page/counter.css") },
-    Asset { name: "offline-rules.js", content_type: SCRIPT, body: include_bytes!("counter_page/offline-rules.js") },
+    Asset {
+        name: "counter.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("counter_page/counter.css"),
+    },
+    Asset {
+        name: "offline-rules.js",
+        content_type: SCRIPT,
+        body: include_bytes!("counter_page/offline-rules.js"),
+    },
     Asset { name: "seal.js", content_type: SCRIPT, body: include_bytes!("counter_page/seal.js") },
-    Asset { name: "offline-queue.js", content_type: SCRIPT, body: include_bytes!("counter_page/offline-queue.js") },
+    Asset {
+        name: "offline-queue.js",
+        content_type: SCRIPT,
+        body: include_bytes!("counter_page/offline-queue.js"),
+    },
     Asset { name: "counter.js", content_type: SCRIPT, body: include_bytes!("counter_page/counter.js") },
 ];
 

@@ -110,9 +110,9 @@ describe('selling through an outage', () => {
     e: residentId(1998, 24),
   };
   const paper = [
-    [residentId(2003, 31), '1', '09:10'],
-    [residentId(1973, 32), '2', '09:20'],
-    [residentId(1992, 33), '1', '3-10 17:45'], // yesterday, a Tuesday: 2·7
+    [residentId(2003, 31), '1', '09:10', '2003년생 1개 · 09:10'],
+    [residentId(1973, 32), '2', '09:20', '1973년생 2개 · 09:20'],
+    [residentId(1992, 33), '1', '3-10 17:45', '1992년생 1개 · 3월 10일 17:45'], // yesterday, a Tuesday: 2·7
   ];
   const pageToken = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('maskportal.session')).token);
   const queueRows = () => page.locator('#queue-body tr').count();
@@ -214,6 +214,12 @@ describe('selling through an outage', () => {
     await page.fill('#resident-id', buyers.a);
     await untilText(page, '#eligibility.is-refused', '이번 주 구매 한도 2개를 모두 구매했습니다');
     await page.press('#resident-id', 'Escape');
+    // In English too.
+    await page.click('#lang-toggle');
+    await untilText(page, '#connection-banner', 'No answer from the server — selling offline. 3 queued sales are sent automatically');
+    assert.match(await text(page, '#stock-estimate'), /Estimate: 18 at last contact \(10:0\d\) − 6 in queued sales/);
+    assert.match(await text(page, '#queue-summary'), /3 sales not sent to the server/);
+    await page.click('#lang-toggle');
   });
 
   it('keeps no resident number in the browser: sealed, or a keyed hash under a key that cannot leave', async () => {
@@ -303,7 +309,7 @@ describe('selling through an outage', () => {
     });
     await page.click('#paper-panel summary');
     await page.locator('#paper-id').waitFor();
-    for (const [number, quantity, time] of paper) {
+    for (const [number, quantity, time, said] of paper) {
       await page.focus('#paper-id');
       await page.keyboard.type(number.replace('-', ''));
       await page.keyboard.press('Enter');
@@ -311,7 +317,7 @@ describe('selling through an outage', () => {
       await page.keyboard.press('Enter');
       await page.keyboard.type(time);
       await page.keyboard.press('Enter');
-      await untilText(page, '#paper-result', '대기열에 추가했습니다');
+      await untilText(page, '#paper-result', `대기열에 추가했습니다: ${said}`);
       assert.equal(await page.evaluate(() => document.activeElement.id), 'paper-id', 'ready for the next line');
       assert.equal(await page.inputValue('#paper-id'), '');
     }

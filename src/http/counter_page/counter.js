@@ -136,6 +136,9 @@
       'error.invalid_reference': '납품서 번호가 올바르지 않습니다 (200자 이내).',
       'error.invalid_reason': '취소 사유가 올바르지 않습니다 (200자 이내).',
       'error.resident_id_in_text': '주민등록번호는 적지 마세요: 이 칸은 그대로 보관됩니다.',
+      'error.invalid_sold_at': '서버가 받을 수 없는 판매 시각입니다 (아직 오지 않았거나 72시간보다 오래되었습니다).',
+      'error.invalid_sealed': '서버가 이 판매의 암호를 열지 못했습니다 (서버 키가 바뀌었을 수 있습니다). 판매 내용을 확인해 수기 기록으로 다시 입력하세요.',
+      'error.invalid_note': '메모가 올바르지 않습니다 (200자 이내).',
       'error.forbidden': '이 작업을 할 권한이 없습니다.',
       'error.not_found': '찾을 수 없습니다. 목록을 새로 고쳐 주세요.',
       'error.other': (p) => `처리하지 못했습니다 (${p.code}): ${p.message}`,
@@ -367,6 +370,9 @@
       'error.invalid_reference': 'The delivery note number is not valid (200 characters at most).',
       'error.invalid_reason': 'The reason is not valid (200 characters at most).',
       'error.resident_id_in_text': 'Leave resident registration numbers out: this text is kept as written.',
+      'error.invalid_sold_at': 'The server does not take this time of sale (it has not come yet, or is more than 72 hours old).',
+      'error.invalid_sealed': 'The server could not open this sealed sale (its key may have changed). Check the sale and enter it again as a paper log.',
+      'error.invalid_note': 'The note is not valid (200 characters at most).',
       'error.forbidden': 'You may not do this.',
       'error.not_found': 'Not found. Refresh the list.',
       'error.other': (p) => `Could not do this (${p.code}): ${p.message}`,
@@ -702,6 +708,7 @@
       }
       case 'invalid_credentials': case 'account_disabled': case 'invalid_quantity': case 'invalid_reference':
       case 'invalid_reason': case 'resident_id_in_text': case 'forbidden': case 'not_found':
+      case 'invalid_sold_at': case 'invalid_sealed': case 'invalid_note':
         return { key: `error.${code}` };
       case 'account_locked':
         return { key: 'error.account_locked', params: { minutes: Math.max(1, Math.ceil((facts.retry_after || 60) / 60)) } };
@@ -1996,7 +2003,8 @@
         if (!resolveKeys.has(conflict.id)) resolveKeys.set(conflict.id, uuid());
         const reply = await write('POST', `/portal/v1/conflicts/${conflict.id}/resolve`, { note, client_key: resolveKeys.get(conflict.id) });
         resolveKeys.delete(conflict.id);
-        if (!reply.ok) {
+        // Resolved meanwhile (on another device of this site): nothing left to do here.
+        if (!reply.ok && reply.error.code !== 'already_resolved') {
           say($('conflict-result'), errorMessage(reply.error));
           input.focus();
           return;
@@ -2050,6 +2058,7 @@
     const idInput = $('paper-id');
     const quantityField = $('paper-quantity');
     const timeInput = $('paper-time');
+    say(result, null); // the last line's outcome, until this one's is known
     const fail = (message, input) => {
       say(result, { tone: 'error', ...message });
       input.focus();
@@ -2208,7 +2217,7 @@
     window.addEventListener('offline', markOffline);
     window.addEventListener('online', () => schedulePoll(0));
     // Polling pauses when nobody has touched the page for a while (see QUIET_MS).
-    for (const type of ['keydown', 'pointerdown']) document.addEventListener(type, () => { lastInputAt = Date.now(); }, true);
+    for (const type of ['keydown', 'pointerdown', 'input']) document.addEventListener(type, () => { lastInputAt = Date.now(); }, true);
     // Leave no ID behind in a page kept in the back/forward cache.
     window.addEventListener('pagehide', () => {
       resetSaleForm({ focus: false });
