@@ -4,10 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { ARTIFACTS, launchBrowser, openCounter, shot, signIn, text, untilRows, untilText } from './browser.mjs';
+import { launchBrowser, openCounter, shot, signIn, text, untilRows, untilText } from './browser.mjs';
 import { residentId, startService } from './server.mjs';
 
 let service;
@@ -200,7 +199,6 @@ describe('selling through an outage', () => {
     assert.equal(await queueRows(), 3);
     assert.match(await text(page, '#queue-summary'), /서버에 보내지 않은 판매 3건/);
     await shot(page, 'offline-banner');
-    await page.locator('#queue-panel').screenshot({ path: path.join(ARTIFACTS, 'offline-queue.png') });
   });
 
   it('keeps the page, the session and the queue through a reload while the server is down', async () => {
@@ -210,6 +208,8 @@ describe('selling through an outage', () => {
     await untilText(page, '#connection-banner', '서버 응답 없음 — 오프라인으로 판매 중입니다. 대기 중인 판매 3건');
     assert.equal(await queueRows(), 3);
     assert.equal(await text(page, '#on-hand'), '12');
+    await page.evaluate(() => document.getElementById('queue-panel').scrollIntoView({ block: 'center' }));
+    await shot(page, 'offline-queue');
     // The rules and the key came back from IndexedDB: the page still checks.
     await page.fill('#resident-id', buyers.a);
     await untilText(page, '#eligibility.is-refused', '이번 주 구매 한도 2개를 모두 구매했습니다');
@@ -268,7 +268,8 @@ describe('selling through an outage', () => {
     await untilRows(page, 4);
     await untilText(page, '#conflict-list', '주간 구매 한도 초과 (다른 곳에서 이미 구매함)');
     assert.match(await text(page, '#conflict-list'), /판매 \d+번 · 10:0\d · 1983년생 2개/);
-    await page.locator('#conflicts-panel').screenshot({ path: path.join(ARTIFACTS, 'offline-conflict.png') });
+    await page.evaluate(() => document.getElementById('conflicts-panel').scrollIntoView({ block: 'center' }));
+    await shot(page, 'offline-conflict');
   });
 
   it('records each sale once, in the day\'s list and on the open API', async () => {
