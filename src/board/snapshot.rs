@@ -79,7 +79,8 @@ struct AreaIndex {
 pub struct Snapshot {
     /// Sorted by code, the 2020 API's stable paging order.
     stores: Vec<Arc<Store>>,
-    position: HashMap<i64, u32>,
+    /// Shared by every snapshot until the set of stores changes, like the indexes.
+    position: Arc<HashMap<i64, u32>>,
     geo: Arc<RTree<GeoEntry>>,
     areas: Arc<AreaIndex>,
 }
@@ -103,7 +104,7 @@ impl Snapshot {
     }
 
     fn indexed(stores: Vec<Arc<Store>>) -> Self {
-        let position = stores.iter().enumerate().map(|(i, s)| (s.site_id, slot(i))).collect();
+        let position: HashMap<i64, u32> = stores.iter().enumerate().map(|(i, s)| (s.site_id, slot(i))).collect();
         let geo = RTree::bulk_load(
             stores
                 .iter()
@@ -121,7 +122,7 @@ impl Snapshot {
             }
             areas.districts.entry(district).or_default().push(slot(i));
         }
-        Self { stores, position, geo: Arc::new(geo), areas: Arc::new(areas) }
+        Self { stores, position: Arc::new(position), geo: Arc::new(geo), areas: Arc::new(areas) }
     }
 
     /// A new snapshot with `rows` applied. Stock changes reuse the indexes; a new or moved

@@ -1,6 +1,7 @@
 //! A clerk at the counter: signs in on one terminal, records deliveries, checks each buyer's
 //! eligibility and records the sale, one request at a time as a person at a terminal would.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,8 @@ use crate::{ClerkSite, Ctx};
 #[derive(Debug, Clone)]
 pub struct Session {
     pub site: ClerkSite,
+    /// The counter node it signed in at, and sells on.
+    pub node: SocketAddr,
     pub session_id: String,
     pub device_id: String,
     /// `Bearer …`
@@ -31,16 +34,19 @@ struct SignedIn {
     session_id: String,
 }
 
-/// Signs every clerk in over HTTP, a few at a time (password checks are deliberately slow).
-pub async fn sign_in_all(ctx: &Arc<Ctx>, sites: &[ClerkSite]) -> anyhow::Result<Vec<Session>> {
+/// Signs every clerk in over HTTP, a few at a time (password checks are deliberately slow),
+/// each at the next of `nodes` in turn.
+pub async fn sign_in_all(sites: &[ClerkSite], nodes: &[SocketAddr]) -> anyhow::Result<Vec<Session>> {
+    anyhow::ensure!(!nodes.is_empty(), "no counter node to sign in at");
     let mut sessions = Vec::with_capacity(sites.len());
-    for batch in sites.chunks(4) {
+    for (n, batch) in sites.chunks(4).enumerate() {
         let tasks: Vec<_> = batch
             .iter()
             .cloned()
-            .map(|site| {
-                let ctx = ctx.clone();
-                tokio::spawn(async move { sign_in(&ctx, site).await })
+            .enumerate()
+            .map(|(i, site)| {
+                let node = nodes[(n * 4 + i) % nodes.len()];
+                tokio::spawn(sign_in(site, node))
             })
             .collect();
         for task in tasks {
@@ -50,7 +56,7 @@ pub async fn sign_in_all(ctx: &Arc<Ctx>, sites: &[ClerkSite]) -> anyhow::Result<
     Ok(sessions)
 }
 
-async fn sign_in(ctx: &Ctx, site: ClerkSite) -> anyhow::Result<Session> {
+async fn sign_in(site: ClerkSite, node: SocketAddr) -> anyhow::Result<Session> {
     let device_id = format!("terminal-{}", site.code);
     let body = json!({
         "username": site.username,
@@ -58,7 +64,7 @@ async fn sign_in(ctx: &Ctx, site: ClerkSite) -> anyhow::Result<Session> {
         "device_id": device_id,
         "device_name": "카운터 1",
     });
-    let mut conn = Conn::new(ctx.counter);
+    let mut conn = Conn::new(node);
     let reply = conn.post_json("/portal/v1/sessions", &[], body.to_string().as_bytes()).await?;
     anyhow::ensure!(
         reply.status == 201,
@@ -70,6 +76,7 @@ async fn sign_in(ctx: &Ctx, site: ClerkSite) -> anyhow::Result<Session> {
     let signed_in: SignedIn = serde_json::from_slice(reply.body).context("the sign-in answer")?;
     Ok(Session {
         site,
+        node,
         session_id: signed_in.session_id,
         device_id,
         authorization: format!("Bearer {}", signed_in.token),
@@ -116,13 +123,13 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    pub fn new(ctx: &Ctx, session: Session) -> Self {
-        Self { conn: Conn::new(ctx.counter), session, on_hand: 0, probe: false }
+    pub fn new(session: Session) -> Self {
+        Self { conn: Conn::new(session.node), session, on_hand: 0, probe: false }
     }
 
     /// The publish-lag probe's terminal.
-    pub fn probe(ctx: &Ctx, session: Session) -> Self {
-        Self { probe: true, ..Self::new(ctx, session) }
+    pub fn probe(session: Session) -> Self {
+        Self { probe: true, ..Self::new(session) }
     }
 
     /// Records a delivery; the truth learns of it when it is sent and when it is acknowledged.

@@ -46,7 +46,7 @@ pub async fn counter_under_flood(
     let per_site = opts.buyers_per_second / clerks.len() as f64;
     let mut workers = Vec::with_capacity(clerks.len());
     for (i, session) in clerks.iter().enumerate() {
-        let mut terminal = Terminal::new(ctx, session.clone());
+        let mut terminal = Terminal::new(session.clone());
         terminal.deliver(ctx, PLENTY).await?;
         workers.push(tokio::spawn(clerk::work(
             ctx.clone(),
@@ -225,7 +225,7 @@ pub async fn sales_http_vs_direct(
             .iter()
             .map(|session| {
                 let (ctx, counted, counter) = (ctx.clone(), counted.clone(), counter.clone());
-                let mut terminal = Terminal::new(&ctx, session.clone());
+                let mut terminal = Terminal::new(session.clone());
                 let actor = Actor {
                     user_id: session.site.user_id,
                     site_id: session.site.site_id,

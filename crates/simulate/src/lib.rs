@@ -11,6 +11,7 @@
 mod board;
 mod clerk;
 mod client;
+mod cluster;
 mod compare;
 mod morning;
 mod people;
@@ -94,8 +95,21 @@ pub struct Opts {
     /// public node (`--role public`), instead of one node with a dedicated open-API listener:
     /// clerks sell on one and map apps read the other, so publish lag is the lag across nodes
     /// (PostgreSQL's notifications; on SQLite, the log poll).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "counter_nodes")]
     pub split_nodes: bool,
+    /// Start this many counter nodes of the real binary, as separate processes on the
+    /// `--database` PostgreSQL server, with `--public-nodes` public ones: clerks sell at the
+    /// counter nodes, map apps flood the public nodes, one public node is killed mid-flood, and
+    /// the run prints the cross-node lag and the counter's latency quiet, flooded and after the
+    /// kill instead of the launch-morning table.
+    #[arg(long, default_value_t = 0)]
+    pub counter_nodes: usize,
+    /// Public nodes for `--counter-nodes` (at least 2: one is killed).
+    #[arg(long, default_value_t = 2)]
+    pub public_nodes: usize,
+    /// The `maskportal` binary the nodes run; by default the one beside this executable.
+    #[arg(long)]
+    pub maskportal_bin: Option<PathBuf>,
 }
 
 impl Default for Opts {
@@ -113,6 +127,9 @@ impl Default for Opts {
             board_sizes: vec![1_000, 27_000, 270_000],
             seed: 2020,
             split_nodes: false,
+            counter_nodes: 0,
+            public_nodes: 2,
+            maskportal_bin: None,
         }
     }
 }
@@ -132,6 +149,18 @@ pub fn launch_morning() -> DateTime<Utc> {
 /// and writes the JSON; fails when the report finds problems. The environment is parsed here
 /// with the simulation's own database, so backend defaults (pool size) follow that database.
 pub fn run(opts: &Opts) -> anyhow::Result<()> {
+    if opts.counter_nodes > 0 {
+        let report = cluster::run(opts, &std::env::vars().collect())?;
+        println!("{}", report.table());
+        if let Some(path) = &opts.json {
+            let json = serde_json::to_string_pretty(&report)?;
+            std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("figures written to {}", path.display());
+        }
+        let problems = report.problems();
+        anyhow::ensure!(problems.is_empty(), "the simulation found problems: {}", problems.join("; "));
+        return Ok(());
+    }
     let report = simulate(opts, &std::env::vars().collect())?;
     println!("{}", report.table());
     if let Some(path) = &opts.json {
@@ -429,6 +458,8 @@ pub enum Label {
     Morning = 1,
     Quiet = 2,
     Flood = 3,
+    /// Under the flood, after a public node was killed (`--counter-nodes`).
+    AfterKill = 4,
 }
 
 /// What every load task shares.
@@ -444,7 +475,7 @@ pub struct Ctx {
     pub people: People,
     label: AtomicU8,
     /// Sale round trips by label.
-    sale_latency: [SharedSamples; 4],
+    sale_latency: [SharedSamples; 5],
     /// Counter answers by outcome (`sold`, refusal codes, `http_400`…).
     outcomes: Mutex<BTreeMap<String, u64>>,
     pub server_errors: AtomicU64,
@@ -460,6 +491,7 @@ impl Ctx {
             1 => Label::Morning,
             2 => Label::Quiet,
             3 => Label::Flood,
+            4 => Label::AfterKill,
             _ => Label::None,
         }
     }
@@ -519,8 +551,8 @@ async fn drive(
     let mut report = Report::new(opts, config.database_url.backend(), seeded, config);
 
     ctx.progress.step(&format!("signing in {} clerks", seeded.clerks.len() + 1));
-    let clerks = clerk::sign_in_all(&ctx, &seeded.clerks).await?;
-    let probe = clerk::sign_in_all(&ctx, std::slice::from_ref(&seeded.probe)).await?.remove(0);
+    let clerks = clerk::sign_in_all(&seeded.clerks, &[ctx.counter]).await?;
+    let probe = clerk::sign_in_all(std::slice::from_ref(&seeded.probe), &[ctx.counter]).await?.remove(0);
 
     ctx.progress.phase("launch morning", Duration::ZERO, plan.morning);
     morning::run(&ctx, opts, plan, &clerks, &probe, &mut report).await?;

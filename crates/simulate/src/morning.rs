@@ -38,12 +38,12 @@ pub async fn run(
     let demand = per_site * plan.morning.as_secs_f64() * 1.5;
     let mut terminals = Vec::with_capacity(clerks.len());
     for session in clerks {
-        let mut terminal = Terminal::new(ctx, session.clone());
+        let mut terminal = Terminal::new(session.clone());
         let quantity = (demand * rng.random_range(0.33..2.0)).round().max(2.0) as i64;
         terminal.deliver(ctx, quantity).await?;
         terminals.push(terminal);
     }
-    let mut probe_terminal = Terminal::probe(ctx, probe.clone());
+    let mut probe_terminal = Terminal::probe(probe.clone());
     probe_terminal.deliver(ctx, 100).await?;
 
     let start = Instant::now();
