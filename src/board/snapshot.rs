@@ -104,7 +104,8 @@ impl Snapshot {
     }
 
     fn indexed(stores: Vec<Arc<Store>>) -> Self {
-        let position: HashMap<i64, u32> = stores.iter().enumerate().map(|(i, s)| (s.site_id, slot(i))).collect();
+        let position: HashMap<i64, u32> =
+            stores.iter().enumerate().map(|(i, s)| (s.site_id, slot(i))).collect();
         let geo = RTree::bulk_load(
             stores
                 .iter()

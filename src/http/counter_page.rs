@@ -33,12 +33,13 @@ struct Asset {
 
 const SCRIPT: &str = "text/javascript; charset=utf-8";
 
-const ASSETS: [Asset; 5] = [
+const ASSETS: [Asset; 6] = [
     Asset {
         name: "counter.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("counter_page/counter.css"),
     },
+    Asset { name: "strings.js", content_type: SCRIPT, body: include_bytes!("counter_page/strings.js") },
     Asset {
         name: "offline-rules.js",
         content_type: SCRIPT,

@@ -25,7 +25,7 @@ async fn the_counter_page_is_served_as_html_with_a_strict_content_security_polic
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
         let html = reply.body.as_str().unwrap();
         assert!(html.starts_with("<!doctype html>"), "{html}");
-        assert_eq!(linked_assets(html).len(), 5, "{html}");
+        assert_eq!(linked_assets(html).len(), 6, "{html}");
     }
 }
 

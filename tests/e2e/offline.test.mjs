@@ -272,6 +272,14 @@ describe('selling through an outage', () => {
     await shot(page, 'offline-conflict');
   });
 
+  it('reloads through its service worker while the server answers, and stays signed in', async () => {
+    await page.reload();
+    await untilText(page, '#site-name', '망원온누리약국');
+    await untilRows(page, 4);
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null));
+    assert.ok(await page.isHidden('#connection-banner'));
+  });
+
   it('records each sale once, in the day\'s list and on the open API', async () => {
     const token = await pageToken();
     const day = await api('GET', '/portal/v1/sales', { token });
