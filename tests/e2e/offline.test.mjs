@@ -255,7 +255,7 @@ describe('selling through an outage', () => {
     await context.setOffline(false);
 
     await untilText(page, '#sign-in-notice', '오랫동안 사용하지 않아 자동으로 로그아웃되었습니다');
-    await untilText(page, '#queue-waiting', `이 기기에 서버로 보내지 않은 판매 3건이 있습니다 (판매처 ${siteCode()})`);
+    await untilText(page, '#queue-waiting', `이 기기에 아직 서버에 기록되지 않은 판매 3건이 있습니다 (판매처 ${siteCode()})`);
     await signIn(page, clerk(), '1번 계산대');
 
     await untilText(page, '#sync-result', '보냄: 3건 기록됨 (그중 1건은 확인 필요)');
@@ -343,6 +343,30 @@ describe('selling through an outage', () => {
     assert.deepEqual(yesterday.map((sale) => [sale.sold_at, sale.birth_year, sale.quantity]), [['2020-03-10T17:45:00+09:00', 1992, 1]]);
     await untilRows(page, 6);
     assert.deepEqual((await api('GET', '/portal/v1/conflicts', { token })).body.conflicts, [], 'the paper sales broke no rule');
+  });
+
+  it('shows a sale the server refused until the clerk has seen it, through a reload and a sign-out', async () => {
+    // Written on paper on Sunday 8 March, before the rationing began: no rule could allow it.
+    await page.fill('#paper-id', residentId(1984, 34));
+    await page.fill('#paper-quantity', '1');
+    await page.fill('#paper-time', '3-8 17:00');
+    await page.press('#paper-time', 'Enter');
+    await untilText(page, '#sync-result', '보냄: 0건 기록됨 · 1건 거절됨');
+    const refused = page.locator('#queue-body tr.queued-refused');
+    await untilText(page, '#queue-body tr.queued-refused', '거절됨 — 기록되지 않았습니다: 공적 마스크 판매 기간이 아닙니다');
+    assert.match(await text(page, '#queue-summary'), /서버가 거절해 확인이 필요한 판매 1건/);
+
+    await page.reload();
+    await untilText(page, '#queue-body tr.queued-refused', '3월 8일 17:00');
+    await page.click('#sign-out');
+    await untilText(page, '#queue-waiting', '아직 서버에 기록되지 않은 판매 1건');
+    await signIn(page, clerk(), '1번 계산대');
+    await untilText(page, '#queue-body tr.queued-refused', '거절됨');
+
+    await refused.locator('button').click(); // 확인: seen
+    await untilRows(page, 0, '#queue-body tr');
+    assert.ok(await page.isHidden('#queue-table'));
+    assert.doesNotMatch(await keptInBrowser(page), /"state":"refused"/);
   });
 
   it('had no script errors or CSP violations', () => {

@@ -541,6 +541,8 @@
 
   function applyStock(data) {
     const wasHalted = halted();
+    // A delivery's line names the on-hand it made; another figure makes it stale.
+    if (stock && data.on_hand !== stock.on_hand) say($('stock-result'), null);
     stock = data;
     stockAt = serviceNow();
     if (session) Store.setMeta(`stock:${session.site.code}`, { stock, at: stockAt }).catch(() => {});

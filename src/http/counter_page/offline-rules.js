@@ -176,5 +176,5 @@ window.MaskPortalRules = (() => {
     return { ...answer, eligible: true, refusal: null };
   }
 
-  return { readId, checkId, kst, addDays, weekStart, periodOn, assess };
+  return { readId, checkId, kst, weekStart, assess };
 })();

@@ -96,7 +96,7 @@ window.MaskPortalStrings = (() => {
         return p.next ? `${done} — 다음 구매 가능일: ${dayName(p.next)}` : done;
       },
       'refusal.proxy_not_eligible': '대리 구매 대상이 아닙니다 — 2010년 이후 출생 어린이, 1940년 이전 출생 어르신, 장기요양 수급자·장애인만 대신 살 수 있습니다',
-      'refusal.no_policy_in_force': '오늘은 공적 마스크 판매 기간이 아닙니다',
+      'refusal.no_policy_in_force': '공적 마스크 판매 기간이 아닙니다',
       'refusal.insufficient_stock': (p) => `재고가 부족합니다 — 남은 재고 ${p.onHand}개`,
       'refusal.sales_halted': '판매 중지 상태입니다 — 재고 패널에서 판매를 재개한 뒤 기록하세요',
       'refusal.void_window_passed': '취소할 수 있는 기간(판매 당일)이 지났습니다',
@@ -241,7 +241,7 @@ window.MaskPortalStrings = (() => {
       'paper.future': '아직 오지 않은 시각입니다 — 어제 적은 기록이면 날짜도 적으세요 (예: 3-10 18:30).',
       'paper.too_old': '72시간보다 오래된 기록은 여기서 입력할 수 없습니다. 관리자에게 문의하세요.',
 
-      'sign_in.queue_waiting': (p) => `이 기기에 서버로 보내지 않은 판매 ${p.n}건이 있습니다 (판매처 ${p.codes}). 그 판매처 계정으로 로그인하면 보냅니다.`,
+      'sign_in.queue_waiting': (p) => `이 기기에 아직 서버에 기록되지 않은 판매 ${p.n}건이 있습니다 (판매처 ${p.codes}). 그 판매처 계정으로 로그인하면 보내고, 거절된 판매는 보여 줍니다.`,
     },
 
     en: {
@@ -330,7 +330,7 @@ window.MaskPortalStrings = (() => {
         return p.next ? `${done} — next day to buy: ${dayName(p.next)}` : done;
       },
       'refusal.proxy_not_eligible': 'This person may not be bought for — only children born 2010 or later, people born 1940 or earlier, care recipients and people with a disability',
-      'refusal.no_policy_in_force': 'Public masks are not on sale today',
+      'refusal.no_policy_in_force': 'Not within a period of public-mask sales',
       'refusal.insufficient_stock': (p) => `Not enough stock — ${p.onHand} left`,
       'refusal.sales_halted': 'Sales are halted — resume sales in the stock panel first',
       'refusal.void_window_passed': 'Too late to void: sales can be voided on the day they were made',
@@ -475,7 +475,7 @@ window.MaskPortalStrings = (() => {
       'paper.future': 'That time has not come yet — for a log from yesterday, write the date too (e.g. 3-10 18:30).',
       'paper.too_old': 'Logs older than 72 hours cannot be entered here. Ask your administrator.',
 
-      'sign_in.queue_waiting': (p) => `This device holds ${p.n} sale${p.n === 1 ? '' : 's'} not yet sent to the server (site ${p.codes}). They are sent after a sign-in with that site's account.`,
+      'sign_in.queue_waiting': (p) => `This device holds ${p.n} sale${p.n === 1 ? '' : 's'} the server has not recorded (site ${p.codes}). Sign in with that site's account to send them, or to see those it refused.`,
     },
   });
 
