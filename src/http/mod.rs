@@ -52,6 +52,7 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(counter_page::page))
         .route("/counter", get().to(counter_page::page))
         .route("/assets/{name}", get().to(counter_page::asset))
+        .route("/sw.js", get().to(counter_page::service_worker))
         .service(
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.
