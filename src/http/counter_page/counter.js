@@ -1016,7 +1016,7 @@
     setBusy(sellButton, true, 'sale.busy');
     try {
       if (current.offline || !online) {
-        await sellOffline(form, quantity, clientKey, version, false);
+        await sellOffline(form, quantity, clientKey, version);
         return;
       }
       const body = { resident_id: form.buyer.canonical, quantity, client_key: clientKey };
@@ -1031,7 +1031,7 @@
         // No answer: the sale is queued under this same key, so if it did reach the server,
         // sending the queue replays it rather than selling twice.
         markOffline();
-        await sellOffline(form, quantity, clientKey, version, true);
+        await sellOffline(form, quantity, clientKey, version);
         return;
       }
       retireKey('sale');
@@ -1064,10 +1064,11 @@
   }
 
   /**
-   * A sale while the server does not answer: checked here, then queued (sealed). `afterLive`:
-   * it was sent live first and got no answer, so the server may have recorded it already.
+   * A sale while the server does not answer: checked here, then queued (sealed). One sent live
+   * first whose answer never came keeps its key, so if the server did record it the batch
+   * answers `replayed` with that sale.
    */
-  async function sellOffline(form, quantity, clientKey, version, afterLive) {
+  async function sellOffline(form, quantity, clientKey, version) {
     const answer = await offlineAnswer(form, quantity);
     if (version !== formVersion) return;
     const view = stockView();
@@ -1080,7 +1081,7 @@
       return;
     }
     try {
-      await enqueue({ form, quantity, clientKey, soldAt: Rules.kst(serviceNow()).rfc3339, source: 'counter', afterLive });
+      await enqueue({ form, quantity, clientKey, soldAt: Rules.kst(serviceNow()).rfc3339, source: 'counter' });
     } catch {
       status($('sale-result'), errorMessage({ code: 'offline_store_failed' }));
       return;
@@ -1270,7 +1271,7 @@
   }
 
   /** Queues a sale: its numbers sealed to the server's key, the rest as the list shows it. */
-  async function enqueue({ form, quantity, clientKey, soldAt, source, afterLive = false }) {
+  async function enqueue({ form, quantity, clientKey, soldAt, source }) {
     const plaintext = { resident_id: form.buyer.canonical };
     if (form.target) plaintext.proxy_for = proxyFor(form);
     const holder = form.target || form.buyer;
@@ -1287,7 +1288,6 @@
       birth_year: holder.birthYear,
       proxy: Boolean(form.target),
       source,
-      after_live: afterLive,
       state: 'queued',
     };
     await Store.put(item);
@@ -1304,13 +1304,6 @@
   const batchItem = (item) => ({
     client_key: item.client_key, quantity: item.quantity, sold_at: item.sold_at, offline: true, sealed: item.sealed,
   });
-  /**
-   * The server knows this key from another request: the same sale sent live, whose answer
-   * never came. The key is this sale's alone (a new one is made whenever the form changes),
-   * and a refused live attempt leaves no trace of its key, so that attempt was recorded.
-   */
-  const recordedLive = (item, result) => item.after_live && result.outcome === 'refused'
-    && result.error && result.error.code === 'idempotency_key_reused';
   const conflictCodes = (result) => result.conflicts || (result.sale && result.sale.conflicts) || [];
 
   /**
@@ -1333,10 +1326,9 @@
         if (!reply.ok) { say($('sync-result'), errorMessage(reply.error)); break; }
         const sent = new Map(chunk.map((item) => [item.client_key, item]));
         const done = [];
-        for (const answer of reply.data.results) {
-          const item = sent.get(answer.client_key);
+        for (const result of reply.data.results) {
+          const item = sent.get(result.client_key);
           if (!item) continue;
-          const result = recordedLive(item, answer) ? { ...answer, outcome: 'live' } : answer;
           report.push({ item, result });
           if (result.outcome !== 'refused') done.push(item.client_key);
           // Refused: the masks left the counter unrecorded, so the clerk must see it.
