@@ -130,16 +130,23 @@ impl Publisher {
     /// Reads new log entries, reloads the sites they name, swaps the snapshot, extends the feed.
     pub async fn pass(&mut self) -> Result<(), DbError> {
         let from = self.tail.cursor;
-        let read =
-            db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::after(conn, from, BATCH)?)).await?;
+        // One trip to the blocking pool and one connection for both reads: each trip is a
+        // wait for a thread and a connection, which is most of the lag under load.
+        let (read, rows) = db::run(&self.pool, move |conn| {
+            let read = changes::after(conn, from, BATCH)?;
+            if read.is_empty() {
+                return Ok::<_, DbError>((read, Vec::new()));
+            }
+            let mut site_ids: Vec<i64> = read.iter().map(|&(_, site_id, _)| site_id).collect();
+            site_ids.sort_unstable();
+            site_ids.dedup();
+            let rows = changes::public_rows(conn, &site_ids)?;
+            Ok((read, rows))
+        })
+        .await?;
         if read.is_empty() {
             return Ok(());
         }
-        let mut site_ids: Vec<i64> = read.iter().map(|&(_, site_id, _)| site_id).collect();
-        site_ids.sort_unstable();
-        site_ids.dedup();
-        let rows =
-            db::run(&self.pool, move |conn| Ok::<_, DbError>(changes::public_rows(conn, &site_ids)?)).await?;
         let now = self.clock.now();
         let sites: Vec<PublicSite> = rows.into_iter().map(public_site).collect();
         let next = self.board.snapshot().with_changes(&sites, now);

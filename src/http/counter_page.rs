@@ -11,10 +11,12 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 
-/// The page runs only its own script and style and talks only to this origin.
+/// The page runs only its own script, style and service worker and talks only to this origin.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'none'";
+     connect-src 'self'; img-src 'self' data:; worker-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+/// The service worker only fetches the page and its assets from this origin.
+const WORKER_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; connect-src 'self'";
 
 /// What a stylesheet or script answers with when the request names its current version.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -29,17 +31,27 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 2] = [
+const SCRIPT: &str = "text/javascript; charset=utf-8";
+
+const ASSETS: [Asset; 6] = [
     Asset {
         name: "counter.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("counter_page/counter.css"),
     },
+    Asset { name: "strings.js", content_type: SCRIPT, body: include_bytes!("counter_page/strings.js") },
     Asset {
-        name: "counter.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("counter_page/counter.js"),
+        name: "offline-rules.js",
+        content_type: SCRIPT,
+        body: include_bytes!("counter_page/offline-rules.js"),
     },
+    Asset { name: "seal.js", content_type: SCRIPT, body: include_bytes!("counter_page/seal.js") },
+    Asset {
+        name: "offline-queue.js",
+        content_type: SCRIPT,
+        body: include_bytes!("counter_page/offline-queue.js"),
+    },
+    Asset { name: "counter.js", content_type: SCRIPT, body: include_bytes!("counter_page/counter.js") },
 ];
 
 /// A compiled-in body with its content version (the start of its SHA-256).
@@ -75,6 +87,20 @@ static PAGE: LazyLock<Versioned> = LazyLock::new(|| {
     Versioned::new(html)
 });
 
+/// The service worker, told the page's version (its cache's name) and the versioned asset
+/// URLs to keep, so a page loaded once still loads while the server is down.
+static SERVICE_WORKER: LazyLock<Versioned> = LazyLock::new(|| {
+    let assets: Vec<String> = ASSETS
+        .iter()
+        .zip(VERSIONED_ASSETS.iter())
+        .map(|(asset, versioned)| format!("\"/assets/{}?v={}\"", asset.name, versioned.version))
+        .collect();
+    let script = include_str!("counter_page/sw.js")
+        .replace("\"__PAGE_VERSION__\"", &format!("\"{}\"", PAGE.version))
+        .replace("[/* __ASSETS__ */]", &format!("[{}]", assets.join(", ")));
+    Versioned::new(script)
+});
+
 /// `GET /` and `GET /counter`: the counter page.
 pub async fn page(req: HttpRequest) -> HttpResponse {
     let mut response = respond(&req, &PAGE, "text/html; charset=utf-8", REVALIDATE);
@@ -83,6 +109,17 @@ pub async fn page(req: HttpRequest) -> HttpResponse {
         .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
+    response
+}
+
+/// `GET /sw.js`: the page's service worker, at the root so that its scope covers `/` and
+/// `/counter`. Revalidated on every check, so a new build replaces it at once.
+pub async fn service_worker(req: HttpRequest) -> HttpResponse {
+    let mut response = respond(&req, &SERVICE_WORKER, SCRIPT, REVALIDATE);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(WORKER_CONTENT_SECURITY_POLICY),
+    );
     response
 }
 
@@ -135,6 +172,17 @@ mod tests {
         for (asset, versioned) in ASSETS.iter().zip(VERSIONED_ASSETS.iter()) {
             let url = format!("\"/assets/{}?v={}\"", asset.name, versioned.version);
             assert!(html.contains(&url), "index.html does not link {url}");
+        }
+    }
+
+    #[test]
+    fn the_service_worker_keeps_the_page_s_current_version_and_every_asset() {
+        let script = std::str::from_utf8(&SERVICE_WORKER.body).unwrap();
+        assert!(script.contains(&format!("\"{}\"", PAGE.version)), "{script}");
+        assert!(!script.contains("__PAGE_VERSION__") && !script.contains("__ASSETS__"), "{script}");
+        for (asset, versioned) in ASSETS.iter().zip(VERSIONED_ASSETS.iter()) {
+            let url = format!("\"/assets/{}?v={}\"", asset.name, versioned.version);
+            assert!(script.contains(&url), "sw.js does not keep {url}");
         }
     }
 }

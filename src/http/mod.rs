@@ -54,6 +54,7 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", get().to(counter_page::page))
         .route("/counter", get().to(counter_page::page))
         .route("/assets/{name}", get().to(counter_page::asset))
+        .route("/sw.js", get().to(counter_page::service_worker))
         .route("/console", get().to(console_page::page))
         .route("/console/assets/{name}", get().to(console_page::asset))
         .service(

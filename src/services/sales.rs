@@ -158,9 +158,6 @@ struct PendingSale {
     at: NaiveDateTime,
     /// When the masks left the counter; the rules, the quota week and the day's list follow it.
     sold_at: NaiveDateTime,
-    /// `sold_at` as the request gave it: a live sale's default (now) differs on every retry,
-    /// so only a given one may tell two requests apart.
-    requested_sold_at: Option<i64>,
     /// `sold_at`'s KST day.
     day: NaiveDate,
     week: NaiveDate,
@@ -177,13 +174,14 @@ impl PendingSale {
             offline: request.offline,
             at: now.naive_utc(),
             sold_at: request.sold_at.unwrap_or(now).naive_utc(),
-            requested_sold_at: request.sold_at.map(|at| at.timestamp()),
             day,
             week: week_start(day),
         }
     }
 
-    /// The same request (same people, category and quantity) under the same key replays.
+    /// The same sale (same people, category and quantity) under the same key replays. When
+    /// and how it was sent are not part of it: a live attempt whose answer was lost, queued
+    /// again offline with its `sold_at`, is the same masks and gets the first answer.
     fn idempotency_scope(&self, client_key: ClientKey) -> Idempotent {
         Idempotent::new(
             self.writer.site_id,
@@ -194,8 +192,6 @@ impl PendingSale {
                 &self.parties.target_fingerprint.map(|f| f.to_hex()).unwrap_or_default(),
                 self.category.map_or("", proxy_category_name),
                 &self.quantity.to_string(),
-                &self.requested_sold_at.map(|at| at.to_string()).unwrap_or_default(),
-                if self.offline { "offline" } else { "live" },
             ],
         )
     }

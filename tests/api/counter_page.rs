@@ -21,10 +21,11 @@ async fn the_counter_page_is_served_as_html_with_a_strict_content_security_polic
         assert_eq!(reply.header("cache-control"), Some("no-cache"));
         let csp = reply.header("content-security-policy").expect("a CSP");
         assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"), "{csp}");
+        assert!(csp.contains("worker-src 'self'"), "the service worker may run: {csp}");
         assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
         let html = reply.body.as_str().unwrap();
         assert!(html.starts_with("<!doctype html>"), "{html}");
-        assert_eq!(linked_assets(html).len(), 2, "{html}");
+        assert_eq!(linked_assets(html).len(), 6, "{html}");
     }
 }
 
@@ -80,4 +81,29 @@ async fn an_unknown_asset_is_a_json_404_and_never_a_file_read() {
         assert_eq!(reply.header("content-type"), Some("application/json; charset=utf-8"), "{path}");
         assert_eq!(reply.body["error"]["code"], "not_found", "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_service_worker_is_served_from_the_root_and_keeps_this_build_s_page_and_assets() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let page = app.get("/").await;
+
+    let reply = app.get("/sw.js").await;
+    crate::contract::assert_reply_documented("GET", "/sw.js", &reply);
+
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    let csp = reply.header("content-security-policy").expect("a CSP of its own");
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"), "{csp}");
+    let script = reply.body.as_str().unwrap();
+    for url in linked_assets(page.body.as_str().unwrap()) {
+        assert!(script.contains(&format!("\"{url}\"")), "sw.js does not keep {url}");
+    }
+    let etag = reply.header("etag").expect("an ETag").to_owned();
+    let again = Reply::read(
+        app.client.get(app.url("/sw.js")).header("if-none-match", &etag).send().await.expect("request sent"),
+    )
+    .await;
+    assert_eq!(again.status, 304);
 }

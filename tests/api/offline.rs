@@ -214,6 +214,31 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn a_live_sale_whose_answer_was_lost_and_was_queued_offline_replays_in_the_batch(app: TestApp) {
+        app.travel_to(wednesday());
+        let token = open_site(&app, "11817488", 10).await;
+        let live = sale(&rrn(1983, 1), 2, None, false);
+        let recorded = sell(&app, &token, live.clone()).await;
+        assert_eq!(recorded.status, 201, "{}", recorded.body);
+        // The page heard nothing and queued the same sale, dated when it was made.
+        app.travel_to(wednesday() + Duration::minutes(10));
+        let mut queued = live.clone();
+        queued["offline"] = json!(true);
+        queued["sold_at"] = json!(kst(wednesday()));
+        let reply = app.post_as(&token, "/portal/v1/sales/batch", json!({ "sales": [queued] })).await;
+        let result = &reply.body["results"][0];
+        assert_eq!(result["outcome"], "replayed", "{}", reply.body);
+        assert_eq!(result["sale"], recorded.body);
+        // The same key for someone else is still a reused key.
+        let mut other = live;
+        other["resident_id"] = json!(rrn(1988, 2));
+        assert_eq!(error_of(sell(&app, &token, other).await, 422)["code"], "idempotency_key_reused");
+        assert_eq!(app.get_as(&token, "/portal/v1/stock").await.body["on_hand"], 8);
+        check_invariants(&app);
+    }
+}
+
+on_both_backends! {
     async fn a_bad_item_among_good_ones_is_refused_alone(app: TestApp) {
         app.travel_to(thursday());
         let token = open_site(&app, "11817488", 10).await;

@@ -2,31 +2,21 @@
 // Run: MASKPORTAL_BIN=target/debug/maskportal node --test tests/e2e/  (see .ci/run)
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
+import {
+  DESKTOP, PHONE, TABLET, focusedId, launchBrowser, openCounter as open, shot, sideways, signIn, text, untilRows, untilText,
+} from './browser.mjs';
 import { residentId, startService } from './server.mjs';
 
-const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const DESKTOP = { width: 1024, height: 768 };
-const TABLET = { width: 768, height: 1024 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let service;
 let browser;
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   service = await startService();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -34,39 +24,26 @@ after(async () => {
   await service?.stop();
 });
 
-/** A fresh browser profile (its own localStorage, so its own device id) on the counter page. */
-async function openCounter(viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, locale: 'ko-KR', timezoneId: 'Asia/Seoul' });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    // A refused request (a 409 the page shows in words) is logged by Chromium as a failed
-    // resource; anything else at error level — a script error, a CSP violation — is a bug.
-    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) problems.push(message.text());
-  });
-  await page.goto(`${service.url}/`);
-  return { context, page, problems };
-}
+const openCounter = (viewport) => open(browser, service, viewport);
 
-async function shot(page, name, options = {}) {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), ...options });
-}
-
-async function signIn(page, clerk, deviceName) {
-  await page.fill('#username', clerk.username);
-  await page.fill('#password', clerk.password);
-  if (deviceName) await page.fill('#device-name', deviceName);
-  await page.press('#password', 'Enter');
-}
-
-const text = (page, selector) => page.locator(selector).innerText();
-const untilText = (page, selector, expected) => page.locator(selector).filter({ hasText: expected }).waitFor();
-const focusedId = (page) => page.evaluate(() => document.activeElement && document.activeElement.id);
-/** Waits until today's sales list shows `count` rows (it refreshes after each write). */
-const untilRows = (page, count, selector = '#sales-body tr') => page.waitForFunction(
-  ([css, n]) => document.querySelectorAll(css).length === n, [selector, count]);
+/** Korean words the layout has split across two lines (there should be none). */
+const brokenWords = (page) => page.evaluate(() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const owner = node.parentElement;
+    if (!owner || owner.closest('.visually-hidden, [hidden], option') || owner.getClientRects().length === 0) continue;
+    for (const word of node.data.matchAll(/\S+/g)) {
+      if (!/[가-힣]/.test(word[0])) continue;
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom)));
+      if (lines.size > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+});
 
 describe('a clerk at the counter', () => {
   let page;
@@ -86,6 +63,8 @@ describe('a clerk at the counter', () => {
 
     await untilText(page, '#site-name', '망원온누리약국');
     assert.equal(await text(page, '#today'), '2020년 3월 11일 (수요일)');
+    // The service runs on a training clock: the page says so, with the time it runs on.
+    await untilText(page, '#clock-badge', '훈련용 시계: 2020-03-11 10:0');
     assert.equal(await focusedId(page), 'resident-id', 'the ID field is ready for the first buyer');
     const deviceId = await page.evaluate(() => localStorage.getItem('maskportal.device_id'));
     assert.match(deviceId, UUID);
@@ -154,6 +133,23 @@ describe('a clerk at the counter', () => {
     await page.fill('#resident-id', typo);
 
     await untilText(page, '#eligibility', '마지막 숫자(검증 번호)가 맞지 않습니다');
+    const card = await text(page, '#eligibility');
+    assert.match(card, /^번호 오류/, 'headed as a typo, not as a refusal of the buyer');
+    assert.ok(card.includes('주민등록번호를 다시 확인하세요') && !card.includes('구매 불가'), card);
+    assert.ok(await page.isDisabled('#sell'));
+    await page.press('#resident-id', 'Escape');
+  });
+
+  it('checks a number pasted with an en dash, another dash or spaces', async () => {
+    const [front, back] = residentId(1983, 8).split('-');
+    for (const pasted of [`${front}–${back}`, `${front} — ${back}`, `${front}\u2212${back}`, ` ${front} ${back} `]) {
+      await page.fill('#resident-id', pasted);
+      await page.locator('#eligibility.is-eligible').waitFor();
+      assert.equal(await page.inputValue('#resident-id'), `${front}-${back}`, `${JSON.stringify(pasted)} is read as the number`);
+      await page.press('#resident-id', 'Escape');
+    }
+    await page.fill('#resident-id', `${front}–${back}7`); // a digit too many
+    await untilText(page, '#eligibility', '주민등록번호는 13자리 숫자입니다');
     await page.press('#resident-id', 'Escape');
   });
 
@@ -214,19 +210,23 @@ describe('a clerk at the counter', () => {
     assert.equal(await focusedId(page), 'resident-id');
   });
 
-  it('halts sales, refuses a sale while halted, and resumes', async () => {
+  it('halts sales, refuses a sale while halted at once, and resumes', async () => {
     await page.click('#halt-toggle');
     await untilText(page, '#remain-stat', '판매 중지');
     assert.equal(await page.getAttribute('#remain-stat', 'class'), 'stat stat-break');
     assert.ok(await page.isVisible('#halted-banner'));
 
     await page.fill('#resident-id', residentId(1978, 5));
-    await page.locator('#eligibility.is-eligible').waitFor();
+    // Said as soon as the number is in, with the button off: not "may buy" until Enter.
+    await untilText(page, '#eligibility.is-refused', '판매 중지 상태입니다');
+    assert.ok(!(await text(page, '#eligibility')).includes('구매 가능'));
+    assert.ok(await page.isDisabled('#sell'));
     await page.press('#resident-id', 'Enter');
-    await untilText(page, '#eligibility', '판매 중지 상태입니다');
+    await untilRows(page, 3); // nothing was sold
 
     await page.click('#halt-toggle');
     await untilText(page, '#remain-stat', '충분 · 100개 이상');
+    await page.locator('#eligibility.is-eligible').waitFor();
     await page.press('#resident-id', 'Enter');
     await untilText(page, '#sale-result', '판매 기록됨: 1978년생 2개 · 남은 재고 115개');
     await shot(page, '05-counter', { fullPage: true });
@@ -280,7 +280,7 @@ describe('a clerk at the counter', () => {
   });
 
   it('fits 1024×768 and a tablet without sideways scrolling', async () => {
-    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = () => sideways(page);
     assert.equal(await overflow(), 0);
     await page.fill('#resident-id', residentId(1998, 11));
     await page.locator('#eligibility.is-eligible').waitFor();
@@ -296,6 +296,49 @@ describe('a clerk at the counter', () => {
     await shot(page, '07-tablet', { fullPage: true });
     await page.press('#resident-id', 'Escape');
     await page.setViewportSize(DESKTOP);
+  });
+
+  it('fits 390 px: no sideways scroll, no word broken in two, no choice cut off', async () => {
+    await page.setViewportSize(PHONE);
+    await page.fill('#resident-id', residentId(1985, 12));
+    await page.check('#proxy-toggle');
+    await page.fill('#proxy-id', residentId(2013, 13, { month: 1, day: 2 }));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    for (const language of ['ko', 'en']) {
+      assert.equal(await sideways(page), 0, `${language}: the page fits 390 px`);
+      assert.deepEqual(await brokenWords(page), [], `${language}: Korean words wrap whole`);
+      const cut = await page.evaluate(() => [...document.querySelectorAll('#proxy-category label')]
+        .filter((label) => label.scrollWidth > label.clientWidth + 1
+          || label.getBoundingClientRect().right > label.closest('fieldset').getBoundingClientRect().right + 1)
+        .map((label) => label.textContent.trim()));
+      assert.deepEqual(cut, [], `${language}: every category reads in full`);
+      await shot(page, `11-phone-390-${language}`, { fullPage: true });
+      await page.click('#lang-toggle');
+    }
+    await page.press('#proxy-id', 'Escape');
+    await page.setViewportSize(DESKTOP);
+  });
+
+  it('never leaves a stale line: the last buyer\'s, or a stock figure a later write changed', async () => {
+    await page.fill('#stock-in-quantity', '10');
+    await page.click('#stock-in-submit');
+    await untilText(page, '#stock-result', '입고 기록됨: 10개');
+
+    await page.locator('#sales-body button').first().click();
+    await page.fill('#void-reason', '수량 입력 실수');
+    await page.press('#void-reason', 'Enter');
+    await untilText(page, '#sale-result', '을 취소했습니다');
+    assert.equal(await text(page, '#stock-result'), '', 'the delivery line, with its old stock figure, is gone');
+
+    await page.fill('#resident-id', residentId(1998, 14));
+    await page.locator('#eligibility.is-eligible').waitFor();
+    assert.equal(await text(page, '#sale-result'), '', 'the void line went with the next buyer');
+    await page.press('#resident-id', 'Enter');
+    await untilText(page, '#sale-result', '판매 기록됨: 1998년생');
+    await page.fill('#resident-id', residentId(1981, 15));
+    await page.locator('#eligibility.is-refused').waitFor();
+    assert.equal(await text(page, '#sale-result'), '', 'no green line under the next buyer\'s refusal');
+    await page.press('#resident-id', 'Escape');
   });
 
   it('signs out', async () => {
@@ -323,6 +366,11 @@ describe('two devices at a site that allows one', () => {
     assert.equal(await focusedId(b.page), 'device-limit-title');
     await shot(b.page, '08-device-limit');
 
+    // Terminal A is in the middle of typing the next buyer's number.
+    const typing = residentId(1983, 10).replace('-', '').slice(0, 9);
+    await a.page.focus('#resident-id');
+    await a.page.keyboard.type(typing);
+
     await b.page.click('#takeover');
     await untilText(b.page, '#site-name', '대구중앙우체국');
     assert.notEqual(
@@ -330,13 +378,18 @@ describe('two devices at a site that allows one', () => {
       await b.page.evaluate(() => localStorage.getItem('maskportal.device_id')),
     );
 
-    // Terminal A's next action: the next buyer's number.
-    await a.page.fill('#resident-id', residentId(1983, 10));
-
+    // A is told by itself, without another keystroke or request of the clerk's.
     await untilText(a.page, '#sign-in-notice', '다른 기기에서 이 판매처로 로그인해 이 기기는 로그아웃되었습니다');
     assert.ok(await a.page.isHidden('#counter-view'));
-    assert.equal(await a.page.inputValue('#resident-id'), '', 'the number typed is gone');
     await shot(a.page, '09-signed-in-elsewhere');
+
+    // Signing in again at this site, the digits typed are still there to finish.
+    await signIn(a.page, clerk, 'A 계산대');
+    await a.page.locator('#device-limit').waitFor();
+    await a.page.click('#takeover');
+    await untilText(a.page, '#site-name', '대구중앙우체국');
+    assert.equal(await a.page.inputValue('#resident-id'), typing, 'what was typed is kept');
+    assert.equal(await focusedId(a.page), 'resident-id');
     assert.deepEqual([...a.problems, ...b.problems], []);
     await a.context.close();
     await b.context.close();

@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The repository's root. */
+export const REPO = repoRoot;
+
 export const BINARY = path.resolve(repoRoot, process.env.MASKPORTAL_BIN ?? 'target/debug/maskportal');
 
 /** Wednesday 11 March 2020, 10:00 in Korea: birth years ending in 3 and 8 may buy. */
@@ -26,9 +29,10 @@ export function residentId(year, serial, { month = 5, day = 15 } = {}) {
 
 /**
  * A running service: `url`, the clerks seeded (`clerks.a`, `clerks.b`, each at its own site
- * allowing one device), and `stop()`.
+ * allowing one device), `kill()` and `restart()` for an outage, and `stop()`. `settings` are
+ * more environment variables for `serve`.
  */
-export async function startService({ clock = WEDNESDAY } = {}) {
+export async function startService({ clock = WEDNESDAY, settings = {} } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'maskportal-e2e-'));
   const env = {
     ...process.env,
@@ -57,36 +61,67 @@ export async function startService({ clock = WEDNESDAY } = {}) {
     clerks[key] = { username: site.user, password, site };
   }
 
-  const child = spawn(BINARY, ['serve'], {
-    env: { ...env, RUST_LOG: 'info', MASKPORTAL_BIND: '127.0.0.1:0', MASKPORTAL_CLOCK: clock, MASKPORTAL_WORKERS: '2' },
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // The service's clock runs on from `clock`; a restart picks it up where it was (plus `advance`).
+  let clockStart = Date.parse(clock);
+  let startedAt = Date.now();
+  const serviceNow = () => clockStart + (Date.now() - startedAt);
+
+  let child = null;
   let log = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`maskportal did not start in 30 s:\n${log}`)), 30_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      log += chunk;
-      // eslint-disable-next-line no-control-regex
-      const match = /maskportal is serving.*?port=(\d+)/.exec(log.replace(/\x1b\[[0-9;]*m/g, ''));
-      if (match) { clearTimeout(timer); resolve(Number(match[1])); }
+  const launch = async (bind) => {
+    child = spawn(BINARY, ['serve'], {
+      env: {
+        ...env, ...settings, RUST_LOG: 'info', MASKPORTAL_BIND: bind, MASKPORTAL_CLOCK: new Date(clockStart).toISOString(), MASKPORTAL_WORKERS: '2',
+      },
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`maskportal exited (${code}):\n${log}`)); });
+    startedAt = Date.now();
+    log = '';
+    const running = child;
+    const port = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`maskportal did not start in 30 s:\n${log}`)), 30_000);
+      running.stderr.setEncoding('utf8');
+      running.stderr.on('data', (chunk) => {
+        log += chunk;
+        // eslint-disable-next-line no-control-regex
+        const match = /maskportal is serving.*?port=(\d+)/.exec(log.replace(/\x1b\[[0-9;]*m/g, ''));
+        if (match) { clearTimeout(timer); resolve(Number(match[1])); }
+      });
+      running.on('exit', (code) => { clearTimeout(timer); reject(new Error(`maskportal exited (${code}):\n${log}`)); });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(url);
+    return url;
+  };
+  const url = await launch('127.0.0.1:0');
+  const exited = () => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', resolve);
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(url);
 
   return {
     url,
     clerks,
     log: () => log,
+    /** The service clock now, in ms since the epoch. */
+    now: serviceNow,
+    /** Kills the server at once (no shutdown), keeping its database and secrets. */
+    async kill() {
+      child.kill('SIGKILL');
+      await exited();
+    },
+    /** Starts it again on the same address, database and secrets; its clock `advance` ms on. */
+    async restart({ advance = 0 } = {}) {
+      clockStart = serviceNow() + advance;
+      await launch(new URL(url).host);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        const done = exited();
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
       rmSync(dir, { recursive: true, force: true });
     },

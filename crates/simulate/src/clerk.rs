@@ -246,6 +246,33 @@ impl Terminal {
     }
 }
 
+/// Stocks every clerk's site with `stock` masks, then sets each clerk serving buyers (`rate`
+/// per second over all of them) until `until`.
+pub async fn open_counters(
+    ctx: &Arc<Ctx>,
+    sessions: &[Session],
+    stock: i64,
+    rate: f64,
+    until: Instant,
+    seed: u64,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<Terminal>>> {
+    let per_site = rate / sessions.len() as f64;
+    let mut workers = Vec::with_capacity(sessions.len());
+    for (i, session) in sessions.iter().enumerate() {
+        let mut terminal = Terminal::new(session.clone());
+        terminal.deliver(ctx, stock).await?;
+        workers.push(tokio::spawn(work(
+            ctx.clone(),
+            terminal,
+            per_site,
+            until,
+            None,
+            seed ^ (i as u64) << 8,
+        )));
+    }
+    Ok(workers)
+}
+
 /// A clerk's morning: buyers arrive at random (a Poisson process of `rate` per second) until
 /// `until`; a sold-out site turns them away until a delivery, which comes at `restock` if any.
 pub async fn work(

@@ -27,7 +27,9 @@ use crate::people::People;
 use crate::progress::Progress;
 use crate::stats::{Samples, Summary};
 use crate::truth::Truth;
-use crate::{audit, launch_morning, seed, simulation_config, Ctx, Integrity, Label, Opts, CITY_CENTRE};
+use crate::{
+    audit, launch_morning, load_runtime, seed, simulation_config, Ctx, Integrity, Label, Opts, CITY_CENTRE,
+};
 
 /// Enough stock that no clerk runs out.
 const PLENTY: i64 = 500_000;
@@ -436,12 +438,7 @@ pub fn run(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Cluste
     let progress = Progress::new(phase * 3);
     progress.step(&format!("seeding {} sites and {} clerks", opts.sites, opts.clerks.min(opts.sites / 2)));
     let seeded = seed(&config, &clock, opts)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("simulate-load")
-        .enable_all()
-        .build()
-        .context("the load generator's runtime")?;
+    let runtime = load_runtime()?;
     let report = runtime.block_on(async {
         progress
             .step(&format!("starting {} counter and {} public nodes", opts.counter_nodes, opts.public_nodes));
@@ -468,20 +465,8 @@ pub fn run(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Cluste
         let probe_session =
             clerk::sign_in_all(std::slice::from_ref(&seeded.probe), &counters).await?.remove(0);
         let until = Instant::now() + phase * 3 + Duration::from_secs(1);
-        let per_site = opts.buyers_per_second / clerks.len() as f64;
-        let mut workers = Vec::new();
-        for (i, session) in clerks.iter().enumerate() {
-            let mut terminal = Terminal::new(session.clone());
-            terminal.deliver(&ctx, PLENTY).await?;
-            workers.push(tokio::spawn(clerk::work(
-                ctx.clone(),
-                terminal,
-                per_site,
-                until,
-                None,
-                opts.seed ^ (i as u64) << 8,
-            )));
-        }
+        let workers =
+            clerk::open_counters(&ctx, &clerks, PLENTY, opts.buyers_per_second, until, opts.seed).await?;
         let counts = Arc::new(ReadCounts::default());
         let per_node = opts.read_concurrency.div_ceil(publics.len()).max(1);
         let mut readers = Vec::new();

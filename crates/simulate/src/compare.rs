@@ -43,20 +43,7 @@ pub async fn counter_under_flood(
 ) -> anyhow::Result<()> {
     let total = plan.flood_round * (2 * ROUNDS as u32);
     let until = Instant::now() + total + Duration::from_secs(1);
-    let per_site = opts.buyers_per_second / clerks.len() as f64;
-    let mut workers = Vec::with_capacity(clerks.len());
-    for (i, session) in clerks.iter().enumerate() {
-        let mut terminal = Terminal::new(session.clone());
-        terminal.deliver(ctx, PLENTY).await?;
-        workers.push(tokio::spawn(clerk::work(
-            ctx.clone(),
-            terminal,
-            per_site,
-            until,
-            None,
-            opts.seed ^ (i as u64) << 8,
-        )));
-    }
+    let workers = clerk::open_counters(ctx, clerks, PLENTY, opts.buyers_per_second, until, opts.seed).await?;
     let targets = Targets::new(clerks);
     let flood_requests = Arc::new(AtomicU64::new(0));
     let mut flood_time = Duration::ZERO;

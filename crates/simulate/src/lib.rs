@@ -201,12 +201,7 @@ pub fn simulate(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<R
 
     progress.step("starting the service");
     let service = Service::start(&config, &clock, opts.split_nodes)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("simulate-load")
-        .enable_all()
-        .build()
-        .context("the load generator's runtime")?;
+    let runtime = load_runtime()?;
     let ctx = Arc::new(Ctx {
         counter: service.main,
         public: service.public,
@@ -233,6 +228,16 @@ pub fn simulate(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<R
     ctx.progress.finish();
     drop(scratch);
     Ok(report)
+}
+
+/// The load generator's own runtime: two threads, apart from the service's.
+fn load_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("simulate-load")
+        .enable_all()
+        .build()
+        .context("the load generator's runtime")
 }
 
 /// How long each timed phase runs, from `--seconds`.

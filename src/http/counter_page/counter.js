@@ -1,352 +1,31 @@
-// The counter page: sign-in, stock, the sale queue and today's sales, over /portal/v1.
+// The counter page: sign-in, stock, the sale queue and today's sales, over /portal/v1; and
+// selling on while the server does not answer.
 //
 // Privacy: a resident ID lives only in its input field. It is sent in the request that needs
-// it and never copied into a variable that outlives that request, into storage, or into the
-// sales list (which shows birth years only).
+// it and never copied into a variable that outlives that request, into the sales list (which
+// shows birth years only), or into storage in clear: a sale queued offline keeps its numbers
+// sealed to the server's key (seal.js) and the device's keyed hash of the buyer.
 //
 // Exactly-once writes: every write carries a client_key made once per clerk action. A retry
 // (automatic, or the clerk pressing the button again after a network failure without editing
 // the form) re-sends the same key, so the server answers with the first result instead of
-// selling twice.
+// selling twice. A sale that got no answer is queued under that same key, so sending the
+// queue replays it rather than selling twice.
+//
+// Offline (no answer within a few seconds, or the browser offline): the page checks what it
+// can (offline-rules.js), queues the sale in IndexedDB (offline-queue.js) and sends the
+// queue through POST /portal/v1/sales/batch once the server answers again.
 'use strict';
 
 (() => {
-  // --- Strings: every word the page shows, in one dictionary ---------------------------------
+  const Rules = window.MaskPortalRules;
+  const Seal = window.MaskPortalSeal;
+  const Store = window.MaskPortalStore;
 
-  const WEEKDAYS = {
-    ko: ['일요일', '월요일', '화요일', '수요일', '목요일', '금요일', '토요일'],
-    en: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
-  };
-  const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
-    'September', 'October', 'November', 'December'];
+  // --- Strings (strings.js) --------------------------------------------------------------
 
-  const I18N = {
-    ko: {
-      'page.title': '공적 마스크 판매 입력',
-      'lang.other': 'English',
-      'session.sign_out': '로그아웃',
-      'today': (p) => `${p.date} (${p.weekday})`,
-      'date.long': (p) => `${p.y}년 ${p.m}월 ${p.d}일`,
-      'date.short': (p) => `${p.m}월 ${p.d}일`,
-      'day': (p) => `${p.weekday} (${p.date})`,
-      'unit.masks': '개',
-      'count': (p) => `${p.n}개`,
-
-      'sign_in.title': '판매처 로그인',
-      'sign_in.username': '아이디',
-      'sign_in.password': '비밀번호',
-      'sign_in.device_name': '이 기기 이름',
-      'sign_in.device_name_hint': '같은 판매처의 다른 기기에 표시됩니다 (예: 1번 계산대)',
-      'sign_in.submit': '로그인',
-      'sign_in.busy': '로그인 중…',
-      'sign_in.missing': '아이디와 비밀번호를 입력하세요.',
-      'sign_in.not_a_clerk': '판매처 직원 계정으로만 사용할 수 있습니다.',
-      'sign_in.default_device': (p) => `계산대 ${p.tag}`,
-
-      'devices.title': (p) => `이 판매처에서 동시에 로그인할 수 있는 기기 ${p.max}대가 모두 사용 중입니다`,
-      'devices.signed_in': '지금 로그인한 기기:',
-      'devices.unnamed': '이름 없는 기기',
-      'devices.line': (p) => `${p.name || t('devices.unnamed')} — ${p.since} 로그인, 마지막 사용 ${p.seen}`,
-      'devices.takeover_explained': '이 기기에서 계속하면 가장 오래 사용하지 않은 기기가 로그아웃됩니다.',
-      'devices.takeover': '이 기기에서 계속하기',
-      'devices.cancel': '취소',
-
-      'ended.signed_in_elsewhere': '다른 기기에서 이 판매처로 로그인해 이 기기는 로그아웃되었습니다. 계속하려면 다시 로그인하세요.',
-      'ended.signed_in_again': '이 기기에서 다시 로그인해 이전 화면의 로그인이 끝났습니다.',
-      'ended.logged_out': '로그아웃되었습니다.',
-      'ended.idle_timeout': '오랫동안 사용하지 않아 자동으로 로그아웃되었습니다. 다시 로그인하세요.',
-      'ended.revoked_by_admin': '관리자가 이 기기의 로그인을 끝냈습니다. 다시 로그인하세요.',
-      'ended.token_expired': '로그인 유효 시간이 지났습니다. 다시 로그인하세요.',
-      'ended.generic': '로그인이 끝났습니다. 다시 로그인하세요.',
-
-      'sale.title': '판매 입력',
-      'sale.halted_banner': '판매 중지 상태입니다 — 판매를 기록하려면 먼저 판매를 재개하세요.',
-      'sale.resident_id': '구매자 주민등록번호',
-      'sale.keys_hint': '13자리를 입력하거나 붙여넣으면 바로 확인합니다 · Enter 판매 기록 · Esc 지우기',
-      'sale.proxy': '대리 구매',
-      'sale.proxy_legend': '대리 구매 대상자 (같은 세대, 증빙 확인)',
-      'sale.proxy_id': '대상자 주민등록번호',
-      'sale.proxy_category': '대상 구분',
-      'sale.category_age': '어린이(2010년 이후 출생)·어르신(1940년 이전 출생)',
-      'sale.category_care': '장기요양 수급자',
-      'sale.category_disabled': '장애인',
-      'sale.quantity': '수량',
-      'sale.submit': '판매 기록',
-      'sale.busy': '기록 중…',
-      'sale.sold': (p) => `판매 기록됨: ${p.year}년생 ${p.quantity}개${p.proxy ? ' (대리 구매)' : ''} · 남은 재고 ${p.onHand}개 — 다음 분 번호를 입력하세요.`,
-
-      'elig.placeholder': '번호를 입력하면 구매 가능 여부가 여기에 나옵니다.',
-      'elig.checking': '확인 중…',
-      'elig.ok': '구매 가능',
-      'elig.refused': '구매 불가',
-      'elig.birth_year': '출생연도',
-      'elig.birth_year_value': (p) => `${p.year}년생${p.proxy ? ' (대상자)' : ''}`,
-      'elig.day': '구매일',
-      'elig.day_today': (p) => `오늘 (${p.weekday})`,
-      'elig.next_day': '다음 구매 가능일',
-      'elig.day_none': '없음',
-      'elig.bought': '이번 주 구매',
-      'elig.bought_value': (p) => (p.quota == null ? `${p.bought}개` : `${p.bought} / ${p.quota}개`),
-      'elig.remaining': '남은 수량',
-      'elig.unlimited': '제한 없음',
-      'elig.need_proxy_id': '대리 구매: 대상자 주민등록번호 13자리를 입력하세요.',
-
-      'refusal.not_rotation_day': (p) => {
-        const today = p.digits.length === 0
-          ? '오늘은 판매일이 아닙니다'
-          : p.keyedOn === 'id_last_digit'
-            ? `오늘은 주민등록번호 끝자리 ${p.digits.join('·')} 구매일입니다`
-            : `오늘은 ${p.digits.join('·')}년생 구매일입니다`;
-        return p.next ? `${today} — 다음 구매 가능일: ${dayName(p.next)}` : `${today} — 이후 구매 가능일이 없습니다`;
-      },
-      'refusal.weekly_quota_exceeded': (p) => {
-        const done = p.bought >= p.quota
-          ? `이번 주 구매 한도 ${p.quota}개를 모두 구매했습니다`
-          : `이번 주 한도 ${p.quota}개 중 ${p.bought}개를 이미 구매해 ${p.quota - p.bought}개까지만 살 수 있습니다`;
-        return p.next ? `${done} — 다음 구매 가능일: ${dayName(p.next)}` : done;
-      },
-      'refusal.proxy_not_eligible': '대리 구매 대상이 아닙니다 — 2010년 이후 출생 어린이, 1940년 이전 출생 어르신, 장기요양 수급자·장애인만 대신 살 수 있습니다',
-      'refusal.no_policy_in_force': '오늘은 공적 마스크 판매 기간이 아닙니다',
-      'refusal.insufficient_stock': (p) => `재고가 부족합니다 — 남은 재고 ${p.onHand}개`,
-      'refusal.sales_halted': '판매 중지 상태입니다 — 재고 패널에서 판매를 재개한 뒤 기록하세요',
-      'refusal.void_window_passed': '취소할 수 있는 기간(판매 당일)이 지났습니다',
-
-      'error.network': '서버에 연결하지 못했습니다. 다시 누르면 같은 요청을 안전하게 다시 보냅니다 (중복 기록 없음).',
-      'error.unavailable': '서버가 잠시 응답하지 않습니다. 잠시 후 다시 시도하세요.',
-      'error.invalid_credentials': '아이디 또는 비밀번호가 맞지 않습니다.',
-      'error.account_disabled': '사용이 중지된 계정입니다. 관리자에게 문의하세요.',
-      'error.account_locked': (p) => `로그인에 여러 번 실패해 잠겼습니다. ${p.minutes}분 뒤에 다시 시도하세요.`,
-      'error.resident_id_format': '주민등록번호는 13자리 숫자입니다 (가운데 - 는 있어도 됩니다).',
-      'error.resident_id_date': '주민등록번호의 생년월일이 올바르지 않습니다 (없는 날짜, 오늘 이후, 또는 1800년대).',
-      'error.resident_id_checksum': '주민등록번호의 마지막 숫자(검증 번호)가 맞지 않습니다. 다시 확인해 주세요.',
-      'error.proxy_prefix': '대상자 번호: ',
-      'error.with_prefix': (p) => t(p.prefix) + t(p.inner.key, p.inner.params),
-      'error.invalid_quantity': '수량은 1 이상의 정수로 입력하세요.',
-      'error.invalid_reference': '납품서 번호가 올바르지 않습니다 (200자 이내).',
-      'error.invalid_reason': '취소 사유가 올바르지 않습니다 (200자 이내).',
-      'error.resident_id_in_text': '주민등록번호는 적지 마세요: 이 칸은 그대로 보관됩니다.',
-      'error.forbidden': '이 작업을 할 권한이 없습니다.',
-      'error.not_found': '찾을 수 없습니다. 목록을 새로 고쳐 주세요.',
-      'error.other': (p) => `처리하지 못했습니다 (${p.code}): ${p.message}`,
-
-      'stock.title': '재고',
-      'stock.latest_delivery': '최근 입고',
-      'stock.sold_today': '오늘 판매',
-      'stock.none_yet': '아직 없음',
-      'stock.in_title': '입고 기록',
-      'stock.in_quantity': '입고 수량',
-      'stock.in_reference': '납품서 번호 (선택)',
-      'stock.in_submit': '입고 기록',
-      'stock.in_busy': '기록 중…',
-      'stock.received': (p) => `입고 기록됨: ${p.quantity}개 · 재고 ${p.onHand}개`,
-      'stock.halt': '판매 중지',
-      'stock.resume': '판매 재개',
-      'stock.halt_hint': "판매를 중지하면 지도 앱에 '판매 중지'로 표시됩니다.",
-      'stock.halted': '판매를 중지했습니다. 지도 앱에 판매 중지로 표시됩니다.',
-      'stock.resumed': '판매를 재개했습니다.',
-      'stat.plenty': '충분 · 100개 이상',
-      'stat.some': '보통 · 30~99개',
-      'stat.few': '부족 · 2~29개',
-      'stat.empty': '없음 · 0~1개',
-      'stat.break': '판매 중지',
-
-      'sales.title': '오늘 판매 내역',
-      'sales.refresh': '새로 고침',
-      'sales.empty': '아직 오늘 판매가 없습니다.',
-      'sales.number': '번호',
-      'sales.time': '시각',
-      'sales.quantity': '수량',
-      'sales.birth_year': '출생연도',
-      'sales.kind': '구분',
-      'sales.status': '상태',
-      'sales.actions': '작업',
-      'sales.self': '본인',
-      'sales.proxy': '대리',
-      'sales.completed': '완료',
-      'sales.voided': '취소됨',
-      'sales.void': '취소',
-      'sales.void_label': (p) => `판매 ${p.id}번 취소`,
-      'sales.year': (p) => `${p.year}년생`,
-
-      'void.title': '판매 취소',
-      'void.summary': (p) => `${p.time}에 기록한 판매 ${p.id}번 (${p.year}년생 ${p.quantity}개)을 취소합니다. 재고와 구매 한도가 되돌아갑니다.`,
-      'void.reason': '취소 사유',
-      'void.reason_typo': '번호 입력 실수',
-      'void.reason_quantity': '수량 입력 실수',
-      'void.reason_returned': '구매자가 반품함',
-      'void.close': '닫기',
-      'void.submit': '판매 취소 기록',
-      'void.busy': '기록 중…',
-      'void.need_reason': '취소 사유를 입력하세요.',
-      'void.done': (p) => `판매 ${p.id}번을 취소했습니다 · 재고 ${p.onHand}개`,
-    },
-
-    en: {
-      'page.title': 'Public mask sales',
-      'lang.other': '한국어',
-      'session.sign_out': 'Sign out',
-      'today': (p) => `${p.weekday}, ${p.date}`,
-      'date.long': (p) => `${p.d} ${MONTHS_EN[p.m - 1]} ${p.y}`,
-      'date.short': (p) => `${p.d} ${MONTHS_EN[p.m - 1]}`,
-      'day': (p) => `${p.weekday} (${p.date})`,
-      'unit.masks': 'masks',
-      'count': (p) => `${p.n}`,
-
-      'sign_in.title': 'Sign in to your site',
-      'sign_in.username': 'Username',
-      'sign_in.password': 'Password',
-      'sign_in.device_name': 'Name of this device',
-      'sign_in.device_name_hint': "Shown to your site's other devices (e.g. Counter 1)",
-      'sign_in.submit': 'Sign in',
-      'sign_in.busy': 'Signing in…',
-      'sign_in.missing': 'Enter your username and password.',
-      'sign_in.not_a_clerk': 'Only accounts of a selling site can use the counter.',
-      'sign_in.default_device': (p) => `Counter ${p.tag}`,
-
-      'devices.title': (p) => `All ${p.max} device${p.max === 1 ? '' : 's'} this site may sign in at once are in use`,
-      'devices.signed_in': 'Signed in now:',
-      'devices.unnamed': 'Unnamed device',
-      'devices.line': (p) => `${p.name || t('devices.unnamed')} — signed in ${p.since}, last used ${p.seen}`,
-      'devices.takeover_explained': 'If you continue here, the device unused for longest is signed out.',
-      'devices.takeover': 'Continue on this device',
-      'devices.cancel': 'Cancel',
-
-      'ended.signed_in_elsewhere': 'Another device signed in to this site, so this one was signed out. Sign in again to continue.',
-      'ended.signed_in_again': 'This device signed in again, which ended the earlier sign-in.',
-      'ended.logged_out': 'You have signed out.',
-      'ended.idle_timeout': 'You were signed out after a while without use. Sign in again.',
-      'ended.revoked_by_admin': 'An administrator ended this sign-in. Sign in again.',
-      'ended.token_expired': 'Your sign-in has expired. Sign in again.',
-      'ended.generic': 'Your sign-in has ended. Sign in again.',
-
-      'sale.title': 'Record a sale',
-      'sale.halted_banner': 'Sales are halted — resume sales before recording one.',
-      'sale.resident_id': "Buyer's resident registration number",
-      'sale.keys_hint': 'Type or paste the 13 digits to check at once · Enter records · Esc clears',
-      'sale.proxy': 'Buying for someone else',
-      'sale.proxy_legend': 'Person bought for (same household, document checked)',
-      'sale.proxy_id': "Their resident registration number",
-      'sale.proxy_category': 'Category',
-      'sale.category_age': 'Child (born 2010 or later) or elderly (born 1940 or earlier)',
-      'sale.category_care': 'Long-term care recipient',
-      'sale.category_disabled': 'Person with a disability',
-      'sale.quantity': 'Quantity',
-      'sale.submit': 'Record sale',
-      'sale.busy': 'Recording…',
-      'sale.sold': (p) => `Sold: ${p.quantity} to a buyer born ${p.year}${p.proxy ? ' (proxy purchase)' : ''} · ${p.onHand} left in stock — enter the next number.`,
-
-      'elig.placeholder': 'Whether the buyer may buy shows here as soon as the number is in.',
-      'elig.checking': 'Checking…',
-      'elig.ok': 'May buy',
-      'elig.refused': 'May not buy',
-      'elig.birth_year': 'Birth year',
-      'elig.birth_year_value': (p) => `${p.year}${p.proxy ? ' (person bought for)' : ''}`,
-      'elig.day': 'Buying day',
-      'elig.day_today': (p) => `Today (${p.weekday})`,
-      'elig.next_day': 'Next day to buy',
-      'elig.day_none': 'None',
-      'elig.bought': 'Bought this week',
-      'elig.bought_value': (p) => (p.quota == null ? `${p.bought}` : `${p.bought} of ${p.quota}`),
-      'elig.remaining': 'Remaining',
-      'elig.unlimited': 'No limit',
-      'elig.need_proxy_id': "Buying for someone else: enter their 13-digit number.",
-
-      'refusal.not_rotation_day': (p) => {
-        const list = englishList(p.digits);
-        const today = p.digits.length === 0
-          ? 'There are no sales today'
-          : p.keyedOn === 'id_last_digit'
-            ? `Today is for ID numbers ending in ${list}`
-            : `Today is for birth years ending in ${list}`;
-        return p.next ? `${today} — next day to buy: ${dayName(p.next)}` : `${today} — there is no later day to buy`;
-      },
-      'refusal.weekly_quota_exceeded': (p) => {
-        const done = p.bought >= p.quota
-          ? `This week's quota of ${p.quota} has been bought`
-          : `${p.bought} of this week's ${p.quota} already bought: at most ${p.quota - p.bought} more`;
-        return p.next ? `${done} — next day to buy: ${dayName(p.next)}` : done;
-      },
-      'refusal.proxy_not_eligible': 'This person may not be bought for — only children born 2010 or later, people born 1940 or earlier, care recipients and people with a disability',
-      'refusal.no_policy_in_force': 'Public masks are not on sale today',
-      'refusal.insufficient_stock': (p) => `Not enough stock — ${p.onHand} left`,
-      'refusal.sales_halted': 'Sales are halted — resume sales in the stock panel first',
-      'refusal.void_window_passed': 'Too late to void: sales can be voided on the day they were made',
-
-      'error.network': 'Could not reach the server. Press again to resend the same request safely (it is never recorded twice).',
-      'error.unavailable': 'The server is briefly unavailable. Try again in a moment.',
-      'error.invalid_credentials': 'Wrong username or password.',
-      'error.account_disabled': 'This account is disabled. Ask your administrator.',
-      'error.account_locked': (p) => `Too many failed sign-ins. Try again in ${p.minutes} min.`,
-      'error.resident_id_format': 'A resident registration number has 13 digits (the hyphen is optional).',
-      'error.resident_id_date': 'The date of birth in this number is not possible (not a real date, after today, or in the 1800s).',
-      'error.resident_id_checksum': 'The last digit (check digit) of this number is wrong. Please check it.',
-      'error.proxy_prefix': 'Person bought for: ',
-      'error.with_prefix': (p) => t(p.prefix) + t(p.inner.key, p.inner.params),
-      'error.invalid_quantity': 'Enter a quantity of 1 or more.',
-      'error.invalid_reference': 'The delivery note number is not valid (200 characters at most).',
-      'error.invalid_reason': 'The reason is not valid (200 characters at most).',
-      'error.resident_id_in_text': 'Leave resident registration numbers out: this text is kept as written.',
-      'error.forbidden': 'You may not do this.',
-      'error.not_found': 'Not found. Refresh the list.',
-      'error.other': (p) => `Could not do this (${p.code}): ${p.message}`,
-
-      'stock.title': 'Stock',
-      'stock.latest_delivery': 'Latest delivery',
-      'stock.sold_today': 'Sold today',
-      'stock.none_yet': 'None yet',
-      'stock.in_title': 'Record a delivery',
-      'stock.in_quantity': 'Quantity received',
-      'stock.in_reference': 'Delivery note no. (optional)',
-      'stock.in_submit': 'Record delivery',
-      'stock.in_busy': 'Recording…',
-      'stock.received': (p) => `Delivery recorded: ${p.quantity} · ${p.onHand} in stock`,
-      'stock.halt': 'Halt sales',
-      'stock.resume': 'Resume sales',
-      'stock.halt_hint': 'While halted, map apps show this site as not selling.',
-      'stock.halted': 'Sales halted. Map apps show this site as not selling.',
-      'stock.resumed': 'Sales resumed.',
-      'stat.plenty': 'Plenty · 100 or more',
-      'stat.some': 'Some · 30–99',
-      'stat.few': 'Few · 2–29',
-      'stat.empty': 'Empty · 0–1',
-      'stat.break': 'Not selling',
-
-      'sales.title': "Today's sales",
-      'sales.refresh': 'Refresh',
-      'sales.empty': 'No sales yet today.',
-      'sales.number': 'No.',
-      'sales.time': 'Time',
-      'sales.quantity': 'Qty',
-      'sales.birth_year': 'Born',
-      'sales.kind': 'Type',
-      'sales.status': 'Status',
-      'sales.actions': 'Actions',
-      'sales.self': 'Self',
-      'sales.proxy': 'Proxy',
-      'sales.completed': 'Completed',
-      'sales.voided': 'Voided',
-      'sales.void': 'Void',
-      'sales.void_label': (p) => `Void sale ${p.id}`,
-      'sales.year': (p) => `${p.year}`,
-
-      'void.title': 'Void a sale',
-      'void.summary': (p) => `Void sale ${p.id} made at ${p.time} (${p.quantity} to a buyer born ${p.year}). The masks return to stock and the quota to the buyer.`,
-      'void.reason': 'Reason',
-      'void.reason_typo': 'Wrong number typed',
-      'void.reason_quantity': 'Wrong quantity',
-      'void.reason_returned': 'Returned by the buyer',
-      'void.close': 'Close',
-      'void.submit': 'Void sale',
-      'void.busy': 'Recording…',
-      'void.need_reason': 'Enter a reason.',
-      'void.done': (p) => `Sale ${p.id} voided · ${p.onHand} in stock`,
-    },
-  };
-
-  function englishList(items) {
-    if (items.length <= 1) return items.join('');
-    return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
-  }
+  const { WEEKDAYS } = window.MaskPortalStrings;
+  const I18N = window.MaskPortalStrings.dictionary({ t: (...args) => t(...args), dayName: (iso) => dayName(iso) });
 
   // --- Small helpers ------------------------------------------------------------------------
 
@@ -412,9 +91,8 @@
     return today && at.date === today.date ? at.time : `${shortDate(at.date)} ${at.time}`;
   }
 
-  /** Digits only, for ID inputs (hyphens and spaces are allowed as typed). */
-  const idDigits = (value) => value.replace(/[\s-]/g, '');
-  const idComplete = (value) => /^\d{13}$/.test(idDigits(value));
+  /** An ID input read as a number: any dash or space a paste brings is taken as the hyphen. */
+  const idComplete = (value) => Rules.readId(value).state === 'complete';
 
   // --- Messages that re-render when the language changes ------------------------------------
 
@@ -432,18 +110,36 @@
     if (el.classList.contains('error') || el.classList.contains('notice')) el.hidden = !message;
   }
 
+  /** The counter's one status line: a new one, in either panel, replaces the one before. */
+  function status(el, message) {
+    for (const other of [$('sale-result'), $('stock-result')]) if (other !== el) say(other, null);
+    say(el, message);
+  }
+
   // --- The API --------------------------------------------------------------------------------
 
-  class NetworkError extends Error {}
+  /** No answer: the connection failed, or nothing came back within the request's timeout. */
+  class NetworkError extends Error {
+    constructor(message, { timedOut = false } = {}) {
+      super(message);
+      this.timedOut = timedOut;
+    }
+  }
   /** Thrown after a 401: the page has already gone back to sign-in. */
   class SessionEnded extends Error {}
 
   let session = null; // { token, site, max_devices }
 
-  async function request(method, path, body, { auth = true } = {}) {
+  /** How long a write (and the check before a sale) waits before the page sells offline. */
+  const WRITE_TIMEOUT_MS = 4000;
+
+  async function request(method, path, body, { auth = true, timeout = 10_000 } = {}) {
     const headers = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (auth && session) headers.Authorization = `Bearer ${session.token}`;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeout);
     let response;
     let text;
     try {
@@ -453,10 +149,13 @@
         body: body === undefined ? undefined : JSON.stringify(body),
         cache: 'no-store',
         credentials: 'omit',
+        signal: controller.signal,
       });
       text = await response.text();
     } catch (error) {
-      throw new NetworkError(String(error));
+      throw new NetworkError(String(error), { timedOut });
+    } finally {
+      clearTimeout(timer);
     }
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
@@ -469,21 +168,23 @@
   }
 
   /**
-   * A write, retried while no answer arrives (or the service says it is briefly unavailable).
-   * The body, and so its client_key, is re-sent unchanged: the service answers a retry with
-   * the first result, never a second sale.
+   * A write, retried while the connection fails (or the service says it is briefly
+   * unavailable), but not after a timeout: a server that holds a request that long is treated
+   * as down. The body, and so its client_key, is re-sent unchanged: the service answers a
+   * retry with the first result, never a second sale.
    */
   async function write(method, path, body) {
     let last = null;
     for (const delay of [0, 300, 1000]) {
       if (delay) await sleep(delay);
       try {
-        const reply = await request(method, path, body);
+        const reply = await request(method, path, body, { timeout: WRITE_TIMEOUT_MS });
         if (reply.status !== 503) return reply;
         last = reply;
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error;
         last = error;
+        if (error.timedOut) break;
       }
     }
     if (last instanceof Error) throw last;
@@ -512,16 +213,24 @@
         };
       case 'weekly_quota_exceeded':
         return { key: 'refusal.weekly_quota_exceeded', params: { bought: facts.bought, quota: facts.quota, next: facts.next || null } };
-      case 'insufficient_stock':
-        return { key: 'refusal.insufficient_stock', params: { onHand: stock ? stock.on_hand : 0 } };
+      case 'insufficient_stock': {
+        const view = stockView();
+        const onHand = view ? view.on_hand : 0;
+        return { key: view && view.estimated ? 'refusal.insufficient_stock_estimate' : 'refusal.insufficient_stock', params: { onHand } };
+      }
       case 'proxy_not_eligible': case 'no_policy_in_force': case 'sales_halted': case 'void_window_passed':
+      case 'proxy_offline_unknown':
         return { key: `refusal.${code}` };
+      case 'offline_unavailable': return { key: 'offline.unavailable' };
+      case 'offline_not_ready': return { key: 'offline.not_ready' };
+      case 'offline_store_failed': return { key: 'offline.store_failed' };
       case 'resident_id_format': case 'resident_id_date': case 'resident_id_checksum': {
         const message = { key: `error.${code}` };
         return facts.field && facts.field.startsWith('proxy_for') ? { key: 'error.with_prefix', params: { prefix: 'error.proxy_prefix', inner: message } } : message;
       }
       case 'invalid_credentials': case 'account_disabled': case 'invalid_quantity': case 'invalid_reference':
       case 'invalid_reason': case 'resident_id_in_text': case 'forbidden': case 'not_found':
+      case 'invalid_sold_at': case 'invalid_sealed': case 'invalid_note':
         return { key: `error.${code}` };
       case 'account_locked':
         return { key: 'error.account_locked', params: { minutes: Math.max(1, Math.ceil((facts.retry_after || 60) / 60)) } };
@@ -558,6 +267,7 @@
     $('sign-in-form').hidden = false;
     say($('sign-in-notice'), notice || null);
     say($('sign-in-error'), null);
+    renderConnection();
     $('device-name').value = storageGet(localStorage, STORE.deviceName) || '';
     $('username').focus();
   }
@@ -569,6 +279,9 @@
     $('site-name').textContent = session.site.name;
     $('site-code').textContent = session.site.code;
     $('site').hidden = false;
+    renderToday();
+    tickClock();
+    renderConnection();
     $('resident-id').focus();
   }
 
@@ -607,7 +320,7 @@
     try {
       const reply = await request('POST', '/portal/v1/sessions', {
         username, password, device_id: deviceId(), device_name: deviceName(), takeover,
-      }, { auth: false });
+      }, { auth: false, timeout: 20_000 });
       if (reply.status === 201) return await startSession(reply.data);
       if (reply.error.code === 'device_limit_reached') return showDeviceLimit(reply.error);
       $('device-limit').hidden = true;
@@ -653,21 +366,54 @@
     }
     session = { token: signedIn.token, site: signedIn.site, max_devices: signedIn.max_devices };
     storageSet(sessionStorage, STORE.session, JSON.stringify(session));
-    showCounter();
-    await refreshAll();
+    // What was typed when the last session ended stays for the same site only.
+    if (keptFormSite !== session.site.code) resetSaleForm({ focus: false });
+    keptFormSite = null;
+    online = true;
+    await openCounter();
   }
 
-  /** Back to sign-in, forgetting everything the session showed (IDs first). */
+  /** The counter for the signed-in session: what is cached first, then the server's view. */
+  async function openCounter() {
+    await restoreSite();
+    showCounter();
+    if (residentInput.value.trim()) whoChanged(); // check again what was kept from before
+    await refreshAll({ kit: true });
+    schedulePoll();
+    await syncQueue();
+  }
+
+  /** The site whose sale form was kept when its session ended (signed out elsewhere, expired). */
+  let keptFormSite = null;
+
+  /**
+   * Back to sign-in, forgetting everything the session showed. A session the server ended
+   * (taken over, idle, expired) keeps what was typed in the sale form, in the form only, for
+   * the next sign-in at this site; signing out clears it.
+   */
   function endSession(error) {
+    const signedOut = Boolean(error && error.code === 'session_revoked' && error.reason === 'logged_out');
+    keptFormSite = !signedOut && session && session.site ? session.site.code : null;
     session = null;
+    clearTimeout(pollTimer);
     storageSet(sessionStorage, STORE.session, null);
-    resetSaleForm({ focus: false });
+    if (keptFormSite) forgetCheck(); else resetSaleForm({ focus: false });
     say($('sale-result'), null);
+    say($('paper-result'), null);
+    say($('sync-result'), null);
+    say($('conflict-result'), null);
+    conflicts = [];
+    syncReport = [];
+    renderConflicts();
+    renderSyncReport();
     say($('stock-result'), null);
     stock = null;
+    stockAt = null;
     sales = [];
     renderStock();
     renderSales();
+    renderQueue();
+    tickClock();
     if ($('void-dialog').open) $('void-dialog').close();
     const reason = error && (error.code === 'session_revoked' ? error.reason : error.code);
     const known = ['signed_in_elsewhere', 'signed_in_again', 'logged_out', 'idle_timeout', 'revoked_by_admin', 'token_expired'];
@@ -676,7 +422,7 @@
 
   async function signOut() {
     try {
-      await request('DELETE', '/portal/v1/sessions/current');
+      if (online) await request('DELETE', '/portal/v1/sessions/current', undefined, { timeout: WRITE_TIMEOUT_MS });
     } catch (error) {
       if (error instanceof SessionEnded) return; // already back at sign-in
       // Offline: forget the token here; the session ends on the server when it idles out.
@@ -684,19 +430,47 @@
     endSession({ code: 'session_revoked', reason: 'logged_out' });
   }
 
-  // --- Today, stock and the day's sales ------------------------------------------------------
+  // --- The service clock, today, stock and the day's sales ----------------------------------
 
   let today = null; // { date: 'YYYY-MM-DD' } in Korea, by the service's clock
+  /** The service clock minus this device's clock, in ms (a training clock may be years off). */
+  let clockOffset = 0;
+  const serviceNow = () => Date.now() + clockOffset;
   let stock = null;
+  /** When `stock` was read, by the service clock: the estimate counts down from there. */
+  let stockAt = null;
   let sales = [];
+  /** The policy as last served (GET /portal/v1/policy): the offline checks follow it. */
+  let policy = null;
+  /** The server's sealing key, imported (seal.js); null until served, or without WebCrypto. */
+  let sealKey = null;
+  let kitLoadedAt = 0;
+  /** Sales of this site's that broke a rule offline, waiting for the clerk to check them. */
+  let conflicts = [];
+
+  function setClock(nowRfc3339) {
+    const at = Date.parse(nowRfc3339);
+    if (Number.isNaN(at)) return;
+    clockOffset = at - Date.now();
+    tickClock();
+  }
+
+  /** Today's date and the training-clock badge, by the service clock; runs every few seconds. */
+  function tickClock() {
+    const now = Rules.kst(serviceNow());
+    if (!today || today.date !== now.date) {
+      today = { date: now.date };
+      renderToday();
+    }
+    const badge = $('clock-badge');
+    badge.hidden = !(session && policy && policy.clock_shifted);
+    if (!badge.hidden) badge.textContent = t('clock.training', { date: now.date, time: now.time });
+  }
 
   async function loadToday() {
     const reply = await request('GET', '/healthz', undefined, { auth: false });
-    if (!reply.ok) return;
     // The service's clock (which a training run may have shifted), in Korea time (UTC+9).
-    const kst = new Date(Date.parse(reply.data.clock.now) + 9 * 3600 * 1000);
-    today = { date: kst.toISOString().slice(0, 10) };
-    renderToday();
+    if (reply.ok) setClock(reply.data.clock.now);
   }
 
   function renderToday() {
@@ -707,6 +481,53 @@
     el.hidden = false;
   }
 
+  /** What selling offline needs, read while the server answers: the policy and the seal key. */
+  async function loadOfflineKit() {
+    const [policyReply, keyReply] = await Promise.all([
+      request('GET', '/portal/v1/policy'),
+      Seal.available() ? request('GET', '/portal/v1/seal-key') : null,
+    ]);
+    if (policyReply.ok) {
+      policy = policyReply.data;
+      setClock(policy.now);
+      await Store.setMeta('policy', { policy, offset: clockOffset }).catch(() => {});
+    }
+    if (keyReply && keyReply.ok) {
+      try {
+        sealKey = await Seal.importServerKey(keyReply.data);
+        await Store.setMeta('seal-key', keyReply.data).catch(() => {});
+      } catch {
+        sealKey = null;
+      }
+    }
+    if (policyReply.ok && (!keyReply || keyReply.ok)) kitLoadedAt = Date.now();
+  }
+
+  /** Before the server answers (or while it does not): the site as this device last saw it. */
+  async function restoreSite() {
+    const code = session.site.code;
+    try {
+      const [savedPolicy, savedKey, savedStock, savedSales, items] = await Promise.all([
+        Store.getMeta('policy'), Store.getMeta('seal-key'), Store.getMeta(`stock:${code}`),
+        Store.getMeta(`sales:${code}`), Store.queued(),
+      ]);
+      queueItems = items;
+      if (savedPolicy && !policy) {
+        policy = savedPolicy.policy;
+        clockOffset = savedPolicy.offset;
+        tickClock();
+      }
+      if (savedKey && !sealKey && Seal.available()) sealKey = await Seal.importServerKey(savedKey).catch(() => null);
+      if (savedStock && !stock) { stock = savedStock.stock; stockAt = savedStock.at; }
+      if (savedSales && sales.length === 0) sales = savedSales.sales;
+    } catch {
+      // No IndexedDB (a private window may refuse it): the page works, but cannot sell offline.
+    }
+    renderStock();
+    renderSales();
+    renderQueue();
+  }
+
   // Reads may overlap (a write's refresh, a window regaining focus): only the answer to the
   // latest request is shown, so an older answer never overwrites a newer one.
   let stockRead = 0;
@@ -715,17 +536,67 @@
   async function loadStock() {
     const read = ++stockRead;
     const reply = await request('GET', '/portal/v1/stock');
-    if (reply.ok && read === stockRead) { stock = reply.data; renderStock(); }
+    if (reply.ok && read === stockRead) applyStock(reply.data);
+  }
+
+  function applyStock(data) {
+    const wasHalted = halted();
+    // A delivery's line names the on-hand it made; another figure makes it stale.
+    if (stock && data.on_hand !== stock.on_hand) say($('stock-result'), null);
+    stock = data;
+    stockAt = serviceNow();
+    if (session) Store.setMeta(`stock:${session.site.code}`, { stock, at: stockAt }).catch(() => {});
+    renderStock();
+    // A halt (from any device) disables selling at once; otherwise the card, a live region,
+    // is left alone rather than read out again at every poll.
+    if (halted() !== wasHalted) renderEligibility();
+  }
+
+  const remainStat = (n) => (n >= 100 ? 'plenty' : n >= 30 ? 'some' : n >= 2 ? 'few' : 'empty');
+
+  /**
+   * The stock as the page shows it: the server's figure while it answers and nothing waits to
+   * be sent; otherwise an estimate, the figure at last contact less this site's queued sales.
+   */
+  function stockView() {
+    if (!stock) return null;
+    const queued = siteQueue().filter((item) => item.state === 'queued');
+    if (online && queued.length === 0) return { ...stock, estimated: false };
+    const out = queued.reduce((n, item) => n + item.quantity, 0);
+    const soldToday = queued.filter((item) => today && item.sold_at.startsWith(today.date))
+      .reduce((n, item) => n + item.quantity, 0);
+    const onHand = Math.max(0, stock.on_hand - out);
+    return {
+      ...stock,
+      on_hand: onHand,
+      sold_today: stock.sold_today + soldToday,
+      remain_stat: stock.sales_halted ? 'break' : remainStat(onHand),
+      estimated: true,
+      known: stock.on_hand,
+      queued: out,
+    };
   }
 
   function renderStock() {
+    const view = stockView();
     const stat = $('remain-stat');
-    $('on-hand').textContent = stock ? String(stock.on_hand) : '–';
-    stat.className = stock ? `stat stat-${stock.remain_stat}` : 'stat';
-    stat.textContent = stock ? t(`stat.${stock.remain_stat}`) : '';
-    $('stock-at').textContent = stock ? (stock.stock_at ? when(stock.stock_at) : t('stock.none_yet')) : '–';
-    $('sold-today').textContent = stock ? t('count', { n: stock.sold_today }) : '–';
-    const halted = Boolean(stock && stock.sales_halted);
+    $('on-hand').textContent = view ? String(view.on_hand) : '–';
+    $('on-hand-mark').hidden = !(view && view.estimated);
+    stat.className = view ? `stat stat-${view.remain_stat}` : 'stat';
+    stat.textContent = view ? t(`stat.${view.remain_stat}`) : '';
+    $('stock-at').textContent = view ? (view.stock_at ? when(view.stock_at) : t('stock.none_yet')) : '–';
+    $('sold-today').textContent = view ? t('count', { n: view.sold_today }) : '–';
+    const estimate = $('stock-estimate');
+    if (view && view.estimated) {
+      say(estimate, stockAt
+        ? { key: 'stock.estimate', params: { at: when(Rules.kst(stockAt).rfc3339), known: view.known, queued: view.queued } }
+        : { key: 'stock.estimate_unknown', params: { known: view.known, queued: view.queued } });
+      estimate.hidden = false;
+    } else {
+      say(estimate, null);
+      estimate.hidden = true;
+    }
+    const halted = Boolean(view && view.sales_halted);
     $('halt-toggle').textContent = t(halted ? 'stock.resume' : 'stock.halt');
     $('halt-toggle').classList.toggle('btn-warn', !halted);
     $('halted-banner').hidden = !halted;
@@ -734,7 +605,12 @@
   async function loadSales() {
     const read = ++salesRead;
     const reply = await request('GET', '/portal/v1/sales');
-    if (reply.ok && read === salesRead) { sales = reply.data.sales; renderSales(); }
+    if (reply.ok && read === salesRead) {
+      sales = reply.data.sales;
+      if (session) Store.setMeta(`sales:${session.site.code}`, { sales }).catch(() => {});
+      renderSales();
+      renderConflicts();
+    }
   }
 
   function renderSales() {
@@ -755,7 +631,7 @@
       cell(t(sale.proxy ? 'sales.proxy' : 'sales.self'));
       cell(t(sale.status === 'voided' ? 'sales.voided' : 'sales.completed'));
       const action = cell('');
-      if (sale.status === 'completed') {
+      if (sale.status === 'completed' && online) {
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'btn btn-small';
@@ -772,14 +648,27 @@
     $('sales-empty').hidden = rows.length !== 0;
   }
 
-  /** Stock, sales and the date, read afresh (after every write, and when the clerk comes back). */
-  async function refreshAll() {
-    if (!session) return;
+  async function loadConflicts() {
+    const reply = await request('GET', '/portal/v1/conflicts');
+    if (reply.ok) {
+      conflicts = reply.data.conflicts;
+      renderConflicts();
+    }
+  }
+
+  /**
+   * Stock, sales, conflicts and the date, read afresh (after every write, and when the clerk
+   * comes back); with `kit`, or every ten minutes, the policy and seal key too.
+   */
+  async function refreshAll({ kit = false } = {}) {
+    if (!session || !online) return;
+    const kitDue = kit || Date.now() - kitLoadedAt > 10 * 60 * 1000;
     try {
-      await Promise.all([loadToday(), loadStock(), loadSales()]);
+      await Promise.all([loadToday(), loadStock(), loadSales(), loadConflicts(), kitDue ? loadOfflineKit() : null]);
     } catch (error) {
-      // Offline for a moment: the panels keep what they showed; the next write says so.
-      if (!(error instanceof NetworkError) && !(error instanceof SessionEnded)) throw error;
+      // No answer: the panels keep what they showed, and the page sells offline.
+      if (error instanceof NetworkError) { markOffline(); return; }
+      if (!(error instanceof SessionEnded)) throw error;
     }
   }
 
@@ -791,7 +680,7 @@
     const quantityInput = $('stock-in-quantity');
     const quantity = Number(quantityInput.value);
     if (!Number.isInteger(quantity) || quantity < 1) {
-      say($('stock-result'), { tone: 'error', key: 'error.invalid_quantity' });
+      status($('stock-result'), { tone: 'error', key: 'error.invalid_quantity' });
       quantityInput.focus();
       return;
     }
@@ -806,13 +695,14 @@
         quantityInput.value = '';
         $('stock-in-reference').value = '';
         await refreshAll();
-        say($('stock-result'), { tone: 'ok', key: 'stock.received', params: { quantity, onHand: reply.data.on_hand } });
+        status($('stock-result'), { tone: 'ok', key: 'stock.received', params: { quantity, onHand: reply.data.on_hand } });
       } else {
-        say($('stock-result'), errorMessage(reply.error));
+        status($('stock-result'), errorMessage(reply.error));
       }
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      say($('stock-result'), errorMessage(error));
+      markOffline();
+      status($('stock-result'), errorMessage(error));
     } finally {
       setBusy(button, false, 'stock.in_submit');
     }
@@ -827,16 +717,16 @@
       const reply = await write('PUT', '/portal/v1/status', { sales_halted: halt });
       if (reply.ok) {
         stockRead += 1; // this answer is newer than any read in flight
-        stock = reply.data;
-        renderStock();
-        if (saleError && saleError.code === 'sales_halted') { saleError = null; renderEligibility(); }
-        say($('stock-result'), { tone: 'ok', key: halt ? 'stock.halted' : 'stock.resumed' });
+        if (saleError && saleError.code === 'sales_halted') saleError = null;
+        applyStock(reply.data);
+        status($('stock-result'), { tone: 'ok', key: halt ? 'stock.halted' : 'stock.resumed' });
       } else {
-        say($('stock-result'), errorMessage(reply.error));
+        status($('stock-result'), errorMessage(reply.error));
       }
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      say($('stock-result'), errorMessage(error));
+      markOffline();
+      status($('stock-result'), errorMessage(error));
     } finally {
       setBusy(button, false);
     }
@@ -852,7 +742,10 @@
 
   /** Bumped by every edit of who is buying; an answer about the buyer counts only for its version. */
   let formVersion = 0;
-  /** The eligibility answer for `formVersion`: { version, data } or { version, error }. */
+  /**
+   * The eligibility answer for `formVersion`: { version, data } or { version, error }, with
+   * `offline: true` when the page checked it itself.
+   */
   let eligibility = null;
   /** A refusal at the moment of sale (stock, halt, quota used elsewhere meanwhile). */
   let saleError = null;
@@ -861,43 +754,88 @@
   let checkTimer = 0;
   let selling = false;
 
-  const mayBuy = () => Boolean(eligibility && eligibility.version === formVersion && eligibility.data && eligibility.data.eligible);
+  const currentEligibility = () => (eligibility && eligibility.version === formVersion ? eligibility : null);
+  const halted = () => Boolean(stock && stock.sales_halted);
+
+  function mayBuy() {
+    const current = currentEligibility();
+    return Boolean(current && current.data && current.data.eligible && !saleError && !halted());
+  }
 
   function updateSellButton() {
     sellButton.disabled = selling || !mayBuy();
   }
 
-  function proxyBody() {
-    if (!proxyToggle.checked) return undefined;
-    const body = { resident_id: proxyInput.value.trim() };
-    const category = $('proxy-category').value;
-    if (category) body.category = category;
+  const proxyCategory = () => {
+    const checked = document.querySelector('input[name="proxy-category"]:checked');
+    return checked && checked.value ? checked.value : null;
+  };
+  function setProxyCategory(value) {
+    for (const radio of document.querySelectorAll('input[name="proxy-category"]')) radio.checked = radio.value === value;
+  }
+
+  /**
+   * The buyer (and the person bought for) as typed, each read and checked as the server would:
+   * `{ buyer, target, category }`, each party `{ digits, canonical, birthYear, lastDigit }`;
+   * or `{ problem }`, an error like the server's naming the field, when a number cannot be one.
+   */
+  function readForm() {
+    const parties = [['resident_id', residentInput]];
+    if (proxyToggle.checked) parties.push(['proxy_for.resident_id', proxyInput]);
+    const checkedOn = { today: today && today.date, accept1800s: policy ? policy.accept_1800s : true };
+    const read = [];
+    for (const [field, input] of parties) {
+      const id = Rules.readId(input.value);
+      if (id.state !== 'complete') return { problem: { code: 'resident_id_format', field } };
+      const checked = Rules.checkId(id.digits, checkedOn);
+      if (!checked.ok) return { problem: { code: checked.code, field } };
+      read.push({ ...id, ...checked });
+    }
+    return { buyer: read[0], target: read[1] || null, category: proxyToggle.checked ? proxyCategory() : null };
+  }
+
+  /** The person bought for, as the sale and eligibility bodies name them. */
+  function proxyFor(form) {
+    if (!form.target) return undefined;
+    const body = { resident_id: form.target.canonical };
+    if (form.category) body.category = form.category;
     return body;
   }
 
-  /** Fills in the hyphen once 13 digits are there, so the number reads as on the ID card. */
+  /** Fills in the hyphen once 13 digits are there (whatever dash or space was pasted). */
   function tidyId(input) {
-    const digits = idDigits(input.value);
-    if (/^\d{13}$/.test(digits) && input.value !== `${digits.slice(0, 6)}-${digits.slice(6)}`) {
-      input.value = `${digits.slice(0, 6)}-${digits.slice(6)}`;
-    }
+    const id = Rules.readId(input.value);
+    if (id.state === 'complete' && input.value !== id.canonical) input.value = id.canonical;
   }
 
-  /** The buyer (or the person bought for) changed: forget the old answer, check the new one. */
-  function whoChanged() {
+  /** Forgets the answer about the buyer (the form keeps what was typed). */
+  function forgetCheck() {
+    clearTimeout(checkTimer);
     formVersion += 1;
     eligibility = null;
     saleError = null;
     pendingCard = null;
     retireKey('sale');
-    clearTimeout(checkTimer);
+    renderEligibility();
+  }
+
+  /** The buyer (or the person bought for) changed: forget the old answer, check the new one. */
+  function whoChanged() {
+    forgetCheck();
+    say($('sale-result'), null); // the last buyer's line would read as this one's
     tidyId(residentInput);
     if (proxyToggle.checked) tidyId(proxyInput);
     quantityInput.value = '';
-    if (idComplete(residentInput.value)) {
-      if (!proxyToggle.checked || idComplete(proxyInput.value)) {
+    const buyer = Rules.readId(residentInput.value).state;
+    const target = proxyToggle.checked ? Rules.readId(proxyInput.value).state : 'complete';
+    const version = formVersion;
+    if (buyer === 'malformed' || target === 'malformed') {
+      settle(version, { error: readForm().problem });
+      return;
+    }
+    if (buyer === 'complete') {
+      if (target === 'complete') {
         pendingCard = { checking: true };
-        const version = formVersion;
         checkTimer = setTimeout(guarded(() => check(version)), 120);
       } else {
         pendingCard = { need: 'elig.need_proxy_id' };
@@ -906,33 +844,65 @@
     renderEligibility();
   }
 
+  /** The check: the server's while it answers, the page's own (offline-rules.js) otherwise. */
   async function check(version) {
     clearTimeout(checkTimer);
     if (version !== formVersion) return;
-    const body = { resident_id: residentInput.value.trim() };
-    const proxy = proxyBody();
-    if (proxy) body.proxy_for = proxy;
+    const form = readForm();
+    if (form.problem) { settle(version, { error: form.problem }); return; }
     pendingCard = { checking: true };
     renderEligibility();
-    let answer;
-    try {
-      const reply = await request('POST', '/portal/v1/eligibility', body);
-      answer = reply.ok ? { data: reply.data } : { error: reply.error };
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      answer = { error };
+    let answer = null;
+    if (online) {
+      const body = { resident_id: form.buyer.canonical };
+      if (form.target) body.proxy_for = proxyFor(form);
+      try {
+        const reply = await request('POST', '/portal/v1/eligibility', body, { timeout: WRITE_TIMEOUT_MS });
+        if (reply.status === 503) markOffline();
+        else answer = reply.ok ? { data: reply.data } : { error: reply.error };
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error;
+        markOffline();
+      }
     }
     if (version !== formVersion) return; // the clerk has moved on to someone else
+    settle(version, answer || await offlineAnswer(form, 0));
+  }
+
+  function settle(version, answer) {
+    if (version !== formVersion) return;
     eligibility = { version, ...answer };
     pendingCard = null;
     const data = answer.data;
     if (data && data.eligible) {
       // Default: everything the week allows, but no more than is on the shelf.
       let quantity = data.remaining == null ? 1 : data.remaining;
-      if (stock && stock.on_hand >= 1) quantity = Math.min(quantity, stock.on_hand);
+      const view = stockView();
+      if (view && view.on_hand >= 1) quantity = Math.min(quantity, view.on_hand);
       quantityInput.value = String(Math.max(1, quantity));
     }
     renderEligibility();
+  }
+
+  /**
+   * The page's own check, for when the server does not answer: the policy as last served,
+   * and what this device has queued for the quota holder this week (`buying` more).
+   */
+  async function offlineAnswer(form, buying) {
+    const offline = (code) => ({ error: { code }, offline: true });
+    if (!Seal.available()) return offline('offline_unavailable');
+    if (!policy || !sealKey) return offline('offline_not_ready');
+    const date = Rules.kst(serviceNow()).date;
+    let bought;
+    try {
+      bought = await queuedFor(form.target || form.buyer, date);
+    } catch {
+      return offline('offline_unavailable'); // no IndexedDB: nothing can be queued either
+    }
+    const data = Rules.assess({
+      policy, date, buyer: form.buyer, target: form.target, category: form.category, bought, buying,
+    });
+    return { data, offline: true };
   }
 
   function verdictLine(kind, strongKey, why) {
@@ -952,13 +922,16 @@
     return line;
   }
 
+  /** Errors that mean the number was mistyped, not that the buyer may not buy. */
+  const MISTYPED = ['resident_id_format', 'resident_id_date', 'resident_id_checksum'];
+
   /** The eligibility card: verdict, a refusal in words, birth year, day, week, remaining. */
   function renderEligibility() {
     const card = $('eligibility');
     card.replaceChildren();
     card.className = 'eligibility';
     updateSellButton();
-    const current = eligibility && eligibility.version === formVersion ? eligibility : null;
+    const current = currentEligibility();
     if (!current) {
       if (pendingCard && pendingCard.checking) card.append(verdictLine('wait', null, t('elig.checking')));
       else if (pendingCard && pendingCard.need) card.append(verdictLine('info', null, t(pendingCard.need)));
@@ -966,13 +939,18 @@
     }
     if (current.error) {
       card.classList.add('is-refused');
-      card.append(verdictLine('no', 'elig.refused', messageText(errorMessage(current.error))));
+      const why = messageText(errorMessage(current.error));
+      card.append(MISTYPED.includes(current.error.code)
+        ? verdictLine('no', 'elig.mistyped', t('elig.recheck', { why }))
+        : verdictLine('no', 'elig.refused', why));
       return;
     }
     const data = current.data;
-    card.classList.add(data.eligible && !saleError ? 'is-eligible' : 'is-refused');
-    if (saleError) {
-      card.append(verdictLine('no', 'elig.refused', messageText(errorMessage(saleError))));
+    // A halted site refuses before any rule: said at once, not after Enter.
+    const refusal = saleError || (halted() ? { code: 'sales_halted' } : null);
+    card.classList.add(data.eligible && !refusal ? 'is-eligible' : 'is-refused');
+    if (refusal) {
+      card.append(verdictLine('no', 'elig.refused', messageText(errorMessage(refusal))));
     } else if (data.eligible) {
       card.append(verdictLine('ok', 'elig.ok', null));
     } else {
@@ -987,7 +965,7 @@
     for (const [label, value] of [
       ['elig.birth_year', t('elig.birth_year_value', { year: data.birth_year, proxy: proxyToggle.checked })],
       day,
-      ['elig.bought', t('elig.bought_value', { bought: data.bought_this_week, quota: data.quota })],
+      [current.offline ? 'elig.bought_here' : 'elig.bought', t('elig.bought_value', { bought: data.bought_this_week, quota: data.quota })],
       ['elig.remaining', data.remaining == null ? t('elig.unlimited') : t('count', { n: data.remaining })],
     ]) {
       const pair = document.createElement('div');
@@ -999,6 +977,12 @@
       facts.append(pair);
     }
     card.append(facts);
+    if (current.offline) {
+      const note = document.createElement('p');
+      note.className = 'verdict-note';
+      note.textContent = t('elig.offline_note');
+      card.append(note);
+    }
   }
 
   const messageText = (message) => t(message.key, message.params);
@@ -1007,8 +991,9 @@
   async function submitSale() {
     if (selling) return;
     if (!residentInput.value.trim()) { residentInput.focus(); return; }
-    const current = eligibility && eligibility.version === formVersion ? eligibility : null;
-    if (!current || current.error instanceof NetworkError || (current.error && current.error.code === 'database_unavailable')) {
+    const current = currentEligibility();
+    const stale = ['database_unavailable', 'http_503', 'offline_not_ready'];
+    if (!current || (current.error && stale.includes(current.error.code))) {
       // Enter before the answer: show it first; the next Enter sells.
       await check(formVersion);
       return;
@@ -1019,26 +1004,43 @@
     }
     const quantity = Number(quantityInput.value);
     if (!Number.isInteger(quantity) || quantity < 1) {
-      say($('sale-result'), { tone: 'error', key: 'error.invalid_quantity' });
+      status($('sale-result'), { tone: 'error', key: 'error.invalid_quantity' });
       quantityInput.focus();
       return;
     }
-    const body = { resident_id: residentInput.value.trim(), quantity, client_key: keyFor('sale') };
-    const proxy = proxyBody();
-    if (proxy) body.proxy_for = proxy;
+    const form = readForm();
+    if (form.problem) { settle(formVersion, { error: form.problem }); return; }
+    const clientKey = keyFor('sale');
     const version = formVersion;
-    const birthYear = current.data.birth_year;
     selling = true;
     setBusy(sellButton, true, 'sale.busy');
     try {
-      const reply = await write('POST', '/portal/v1/sales', body);
+      if (current.offline || !online) {
+        await sellOffline(form, quantity, clientKey, version);
+        return;
+      }
+      const body = { resident_id: form.buyer.canonical, quantity, client_key: clientKey };
+      if (form.target) body.proxy_for = proxyFor(form);
+      let reply = null;
+      try {
+        reply = await write('POST', '/portal/v1/sales', body);
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error;
+      }
+      if (!reply || reply.status === 503) {
+        // No answer: the sale is queued under this same key, so if it did reach the server,
+        // sending the queue replays it rather than selling twice.
+        markOffline();
+        await sellOffline(form, quantity, clientKey, version);
+        return;
+      }
       retireKey('sale');
       if (reply.status === 201) {
         if (stock) { stockRead += 1; stock.on_hand = reply.data.on_hand; }
-        say($('sale-result'), {
+        status($('sale-result'), {
           tone: 'ok',
           key: 'sale.sold',
-          params: { year: birthYear, quantity: reply.data.quantity, onHand: reply.data.on_hand, proxy: Boolean(proxy) },
+          params: { year: current.data.birth_year, quantity: reply.data.quantity, onHand: reply.data.on_hand, proxy: Boolean(form.target) },
         });
         resetSaleForm({ focus: true });
         renderStock();
@@ -1054,10 +1056,6 @@
         renderEligibility();
         if (reply.error.code === 'insufficient_stock' || reply.error.code === 'invalid_quantity') quantityInput.select();
       }
-    } catch (error) {
-      if (!(error instanceof NetworkError)) throw error;
-      // The key is kept: pressing Enter again re-sends this same sale, never a second one.
-      say($('sale-result'), errorMessage(error));
     } finally {
       selling = false;
       setBusy(sellButton, false, 'sale.submit');
@@ -1065,20 +1063,47 @@
     }
   }
 
+  /**
+   * A sale while the server does not answer: checked here, then queued (sealed). One sent live
+   * first whose answer never came keeps its key, so if the server did record it the batch
+   * answers `replayed` with that sale.
+   */
+  async function sellOffline(form, quantity, clientKey, version) {
+    const answer = await offlineAnswer(form, quantity);
+    if (version !== formVersion) return;
+    const view = stockView();
+    const eligible = Boolean(answer.data && answer.data.eligible);
+    if (eligible && view && quantity > view.on_hand) saleError = { code: 'insufficient_stock' };
+    if (!eligible || saleError) {
+      eligibility = { version, ...answer };
+      renderEligibility();
+      if (saleError) quantityInput.select();
+      return;
+    }
+    try {
+      await enqueue({ form, quantity, clientKey, soldAt: Rules.kst(serviceNow()).rfc3339, source: 'counter' });
+    } catch {
+      status($('sale-result'), errorMessage({ code: 'offline_store_failed' }));
+      return;
+    }
+    retireKey('sale');
+    const after = stockView();
+    status($('sale-result'), {
+      tone: 'ok',
+      key: 'offline.queued',
+      params: { year: (form.target || form.buyer).birthYear, quantity, onHand: after ? after.on_hand : '–', proxy: Boolean(form.target) },
+    });
+    resetSaleForm({ focus: true });
+  }
+
   function resetSaleForm({ focus }) {
-    clearTimeout(checkTimer);
     residentInput.value = '';
     proxyInput.value = '';
     proxyToggle.checked = false;
     $('proxy-fields').hidden = true;
-    $('proxy-category').value = '';
+    setProxyCategory('');
     quantityInput.value = '';
-    formVersion += 1;
-    eligibility = null;
-    saleError = null;
-    pendingCard = null;
-    retireKey('sale');
-    renderEligibility();
+    forgetCheck();
     if (focus) residentInput.focus();
   }
 
@@ -1118,7 +1143,7 @@
       if (reply.ok) {
         voiding = null;
         voidDialog.close();
-        say($('sale-result'), { tone: 'ok', key: 'void.done', params: { id: sale.sale_id, onHand: reply.data.on_hand } });
+        status($('sale-result'), { tone: 'ok', key: 'void.done', params: { id: sale.sale_id, onHand: reply.data.on_hand } });
         residentInput.focus();
         await refreshAll();
       } else {
@@ -1126,10 +1151,474 @@
       }
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
+      markOffline();
       say($('void-error'), errorMessage(error));
     } finally {
       setBusy(button, false, 'void.submit');
     }
+  }
+
+  // --- Offline: the connection, the queue, sending it, conflicts, paper logs ----------------
+
+  /** Whether the server answers, as far as the page can tell. */
+  let online = navigator.onLine !== false;
+  /** This device's queued sales, every site's, oldest first: a copy of the IndexedDB store. */
+  let queueItems = [];
+  let syncing = false;
+  let syncAgain = false;
+  /** What happened to each item the last sending sent: `{ item, result }`. */
+  let syncReport = [];
+  let pollTimer = 0;
+  let lastInputAt = Date.now();
+  let queuedCount = 0;
+
+  /** While the server answers: a cheap authenticated read, so a take-over or a halt made on
+   * another device shows within seconds. */
+  const POLL_MS = 5000;
+  /** While it does not: how often to ask whether it is back. */
+  const PROBE_MS = 3000;
+  /** After this long without input the polling pauses, so an unattended page still idles out. */
+  const QUIET_MS = 5 * 60 * 1000;
+  const BATCH_MAX = 500;
+
+  const siteQueue = () => (session ? queueItems.filter((item) => item.site_code === session.site.code) : []);
+
+  function markOffline() {
+    if (!online) return;
+    online = false;
+    renderConnection();
+    renderStock();
+    renderSales();
+    schedulePoll();
+  }
+
+  function markOnline() {
+    if (online) return;
+    online = true;
+    renderConnection();
+    renderStock();
+    renderSales();
+  }
+
+  /** The banner over the counter, and on the sign-in page what this device still holds. */
+  function renderConnection() {
+    const banner = $('connection-banner');
+    const mine = siteQueue().filter((item) => item.state === 'queued').length;
+    const others = session ? queueItems.filter((item) => item.site_code !== session.site.code) : [];
+    const codes = (items) => [...new Set(items.map((item) => item.site_code))].join(', ');
+    let message = null;
+    let state = 'info';
+    if (!online) {
+      message = { key: 'offline.banner', params: { n: mine } };
+      state = 'offline';
+    } else if (syncing) {
+      message = { key: 'offline.syncing', params: { n: mine } };
+    } else if (mine > 0) {
+      message = { key: 'offline.waiting', params: { n: mine } };
+    } else if (others.length > 0) {
+      message = { key: 'offline.other_site', params: { n: others.length, codes: codes(others) } };
+    }
+    say(banner, message);
+    banner.hidden = !message;
+    banner.dataset.state = state;
+    say($('queue-waiting'), !session && queueItems.length > 0
+      ? { key: 'sign_in.queue_waiting', params: { n: queueItems.length, codes: codes(queueItems) } }
+      : null);
+  }
+
+  function schedulePoll(delay) {
+    clearTimeout(pollTimer);
+    if (!session) return;
+    pollTimer = setTimeout(guarded(poll), delay ?? (online ? POLL_MS : PROBE_MS));
+  }
+
+  async function poll() {
+    try {
+      if (!session) return;
+      if (online && (document.hidden || Date.now() - lastInputAt > QUIET_MS)) return;
+      if (!online && navigator.onLine === false) return;
+      const read = ++stockRead;
+      // A 401 here (taken over, expired) ends the session at once, keeping what was typed.
+      const reply = await request('GET', '/portal/v1/stock', undefined, { timeout: WRITE_TIMEOUT_MS });
+      if (reply.status === 503) { markOffline(); return; }
+      if (reply.ok && read === stockRead) applyStock(reply.data);
+      if (reply.ok && !online) await reconnected();
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      markOffline();
+    } finally {
+      schedulePoll();
+    }
+  }
+
+  async function reconnected() {
+    markOnline();
+    await refreshAll({ kit: true });
+    await syncQueue();
+  }
+
+  /** The device's keyed hash of a person (seal.js), under its own non-extractable key. */
+  async function personHash(digits) {
+    return Seal.personHash(await Store.devicePersonKey(), digits);
+  }
+
+  /** What this device has queued for `person` in the week of `date` (every site's). */
+  async function queuedFor(person, date) {
+    const hash = await personHash(person.digits);
+    const week = Rules.weekStart(date);
+    return queueItems.filter((item) => item.person === hash && item.week === week)
+      .reduce((n, item) => n + item.quantity, 0);
+  }
+
+  /** Queues a sale: its numbers sealed to the server's key, the rest as the list shows it. */
+  async function enqueue({ form, quantity, clientKey, soldAt, source }) {
+    const plaintext = { resident_id: form.buyer.canonical };
+    if (form.target) plaintext.proxy_for = proxyFor(form);
+    const holder = form.target || form.buyer;
+    const item = {
+      client_key: clientKey,
+      seq: Date.now() * 1000 + (queuedCount++ % 1000),
+      site_code: session.site.code,
+      quantity,
+      sold_at: soldAt,
+      offline: true,
+      sealed: await Seal.seal(sealKey, clientKey, plaintext),
+      person: await personHash(holder.digits),
+      week: Rules.weekStart(soldAt.slice(0, 10)),
+      birth_year: holder.birthYear,
+      proxy: Boolean(form.target),
+      source,
+      state: 'queued',
+    };
+    await Store.put(item);
+    queueItems = await Store.queued();
+    // The last sending's outcome is history once the next sale waits.
+    syncReport = [];
+    say($('sync-result'), null);
+    renderSyncReport();
+    renderQueue();
+    renderStock();
+    if (online) setTimeout(guarded(syncQueue), 0);
+  }
+
+  const batchItem = (item) => ({
+    client_key: item.client_key, quantity: item.quantity, sold_at: item.sold_at, offline: true, sealed: item.sealed,
+  });
+  const conflictCodes = (result) => result.conflicts || (result.sale && result.sale.conflicts) || [];
+
+  /**
+   * Sends this site's queue, oldest first, in batches. Safe to repeat: every item keeps its
+   * client_key, so what the server already recorded comes back `replayed`, never twice.
+   */
+  async function syncQueue() {
+    if (!session || !online) return;
+    if (syncing) { syncAgain = true; return; }
+    let pending = siteQueue().filter((item) => item.state === 'queued');
+    if (pending.length === 0) return;
+    syncing = true;
+    renderConnection();
+    const report = [];
+    try {
+      while (pending.length > 0) {
+        const chunk = pending.slice(0, BATCH_MAX);
+        const reply = await request('POST', '/portal/v1/sales/batch', { sales: chunk.map(batchItem) }, { timeout: 30_000 });
+        if (reply.status === 503) { markOffline(); break; }
+        if (!reply.ok) { say($('sync-result'), errorMessage(reply.error)); break; }
+        const sent = new Map(chunk.map((item) => [item.client_key, item]));
+        const done = [];
+        for (const result of reply.data.results) {
+          const item = sent.get(result.client_key);
+          if (!item) continue;
+          report.push({ item, result });
+          if (result.outcome !== 'refused') done.push(item.client_key);
+          // Refused: the masks left the counter unrecorded, so the clerk must see it.
+          else await Store.put({ ...item, state: 'refused', error: result.error || { code: 'http_400' } });
+        }
+        await Store.remove(done);
+        queueItems = await Store.queued();
+        renderQueue();
+        const left = siteQueue().filter((item) => item.state === 'queued');
+        if (left.length >= pending.length) break; // nothing answered: try again later
+        pending = left;
+      }
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        markOffline();
+        say($('sync-result'), { tone: 'error', key: 'sync.failed' });
+      } else if (!(error instanceof SessionEnded)) {
+        throw error;
+      }
+    } finally {
+      syncing = false;
+      renderConnection();
+      renderStock();
+    }
+    if (report.length > 0) {
+      syncReport = report;
+      renderSyncReport();
+      const refused = report.filter(({ result }) => result.outcome === 'refused').length;
+      const flagged = report.filter(({ result }) => conflictCodes(result).length > 0).length;
+      say($('sync-result'), {
+        tone: refused ? 'error' : 'ok',
+        key: 'sync.done',
+        params: { recorded: report.length - refused, conflicts: flagged, refused },
+      });
+      await refreshAll();
+    }
+    if (syncAgain) {
+      syncAgain = false;
+      await syncQueue();
+    }
+  }
+
+  function renderQueue() {
+    const items = siteQueue();
+    const refused = items.filter((item) => item.state === 'refused').length;
+    $('queue-panel').hidden = items.length === 0 && syncReport.length === 0;
+    say($('queue-summary'), items.length > 0
+      ? { key: 'queue.summary', params: { n: items.length - refused, refused } }
+      : { key: 'queue.empty' });
+    const rows = items.map((item) => {
+      const row = document.createElement('tr');
+      row.className = `queued-${item.state}`;
+      const cell = (text, className) => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (className) td.className = className;
+        row.append(td);
+        return td;
+      };
+      cell(when(item.sold_at));
+      cell(String(item.quantity), 'num');
+      cell(t('sales.year', { year: item.birth_year }));
+      cell(t(item.source === 'paper' ? 'queue.paper' : 'queue.counter') + (item.proxy ? ` · ${t('queue.proxy')}` : ''));
+      cell(item.state === 'refused'
+        ? t('queue.refused', { why: messageText(errorMessage(item.error)) })
+        : t('queue.waiting'), 'queue-state');
+      const action = cell('');
+      if (item.state === 'refused') {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'btn btn-small';
+        button.textContent = t('queue.dismiss');
+        button.setAttribute('aria-label', t('queue.dismiss_label', { time: when(item.sold_at) }));
+        button.addEventListener('click', guarded(() => dismiss(item)));
+        action.append(button);
+      }
+      return row;
+    });
+    $('queue-body').replaceChildren(...rows);
+    $('queue-table').hidden = rows.length === 0;
+    $('send-now').hidden = !items.some((item) => item.state === 'queued');
+    renderConnection();
+  }
+
+  /** The clerk has seen a refused item: it leaves the queue. */
+  async function dismiss(item) {
+    await Store.remove([item.client_key]);
+    queueItems = await Store.queued();
+    renderQueue();
+    renderStock();
+    residentInput.focus();
+  }
+
+  function outcomeText(result) {
+    if (result.outcome === 'refused') return t('sync.refused', { why: messageText(errorMessage(result.error || {})) });
+    const codes = conflictCodes(result);
+    const flagged = codes.length ? t('sync.conflicts', { codes: codes.map((code) => t(`conflict.${code}`)).join(', ') }) : '';
+    return t(`sync.${result.outcome}`, { id: result.sale ? result.sale.sale_id : '–' }) + flagged;
+  }
+
+  function renderSyncReport() {
+    const list = $('sync-report');
+    list.replaceChildren(...syncReport.map(({ item, result }) => {
+      const line = document.createElement('li');
+      line.className = `outcome-${result.outcome}`;
+      line.textContent = t('sync.line', {
+        time: when(item.sold_at), year: item.birth_year, quantity: item.quantity, outcome: outcomeText(result),
+      });
+      return line;
+    }));
+    list.hidden = syncReport.length === 0;
+    $('queue-panel').hidden = siteQueue().length === 0 && syncReport.length === 0;
+  }
+
+  // Conflicts: one entry per sale, resolved together with one note.
+  const conflictNotes = new Map(); // sale_id → the note typed so far
+  const resolveKeys = new Map(); // conflict id → client_key of its resolve, until answered
+  let conflictsShown = '';
+
+  function renderConflicts() {
+    const open = conflicts.filter((conflict) => conflict.status === 'open');
+    const groups = [];
+    for (const conflict of open) {
+      let group = groups.find((g) => g.saleId === conflict.sale_id);
+      if (!group) {
+        group = { saleId: conflict.sale_id, soldAt: conflict.sold_at, conflicts: [] };
+        groups.push(group);
+      }
+      group.conflicts.push(conflict);
+    }
+    const shown = JSON.stringify([lang, groups, sales.map((sale) => sale.sale_id)]);
+    $('conflicts-panel').hidden = groups.length === 0 && !$('conflict-result').textContent;
+    if (shown === conflictsShown) return; // unchanged: keep the note being typed, and its focus
+    conflictsShown = shown;
+    $('conflict-list').replaceChildren(...groups.map((group) => {
+      const sale = sales.find((s) => s.sale_id === group.saleId);
+      const item = document.createElement('li');
+      item.className = 'conflict';
+      const what = document.createElement('p');
+      what.className = 'conflict-what';
+      what.textContent = t('conflicts.line', {
+        id: group.saleId, time: when(group.soldAt), year: sale && sale.birth_year, quantity: sale && sale.quantity,
+      });
+      const codes = document.createElement('p');
+      codes.className = 'conflict-codes';
+      codes.textContent = group.conflicts.map((conflict) => t(`conflict.${conflict.code}`)).join(' · ');
+      const row = document.createElement('div');
+      row.className = 'row';
+      const field = document.createElement('div');
+      field.className = 'field grow';
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      input.id = `conflict-note-${group.saleId}`;
+      input.maxLength = 200;
+      input.autocomplete = 'off';
+      input.value = conflictNotes.get(group.saleId) || '';
+      label.htmlFor = input.id;
+      label.textContent = t('conflicts.note');
+      field.append(label, input);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'btn';
+      button.textContent = t('conflicts.resolve');
+      button.setAttribute('aria-label', t('conflicts.resolve_label', { id: group.saleId }));
+      const resolve = guarded(() => resolveConflicts(group, input, button));
+      input.addEventListener('input', () => {
+        conflictNotes.set(group.saleId, input.value);
+        for (const conflict of group.conflicts) resolveKeys.delete(conflict.id); // a new request
+      });
+      input.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter') { event.preventDefault(); resolve(); }
+      });
+      button.addEventListener('click', resolve);
+      row.append(field, button);
+      item.append(what, codes, row);
+      return item;
+    }));
+  }
+
+  async function resolveConflicts(group, input, button) {
+    if (button.disabled) return;
+    const note = input.value.trim();
+    if (!note) {
+      say($('conflict-result'), { tone: 'error', key: 'conflicts.need_note' });
+      input.focus();
+      return;
+    }
+    setBusy(button, true);
+    try {
+      for (const conflict of group.conflicts.filter((c) => c.status === 'open')) {
+        if (!resolveKeys.has(conflict.id)) resolveKeys.set(conflict.id, uuid());
+        const reply = await write('POST', `/portal/v1/conflicts/${conflict.id}/resolve`, { note, client_key: resolveKeys.get(conflict.id) });
+        resolveKeys.delete(conflict.id);
+        // Resolved meanwhile (on another device of this site): nothing left to do here.
+        if (!reply.ok && reply.error.code !== 'already_resolved') {
+          say($('conflict-result'), errorMessage(reply.error));
+          input.focus();
+          return;
+        }
+        conflict.status = 'resolved';
+      }
+      conflictNotes.delete(group.saleId);
+      say($('conflict-result'), { tone: 'ok', key: 'conflicts.resolved', params: { id: group.saleId } });
+      renderConflicts();
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error;
+      markOffline();
+      say($('conflict-result'), errorMessage(error));
+    } finally {
+      setBusy(button, false);
+    }
+  }
+
+  // Paper logs: sales written down during an outage, entered afterwards at their own time.
+
+  const pad2 = (n) => String(n).padStart(2, '0');
+
+  /** '14:05' (today), '3-10 18:30' (this year) or '2020-03-10 18:30', in Korea time → RFC 3339. */
+  function parsePaperTime(text) {
+    const now = Rules.kst(serviceNow());
+    const typed = text.trim().replace(/\s+/g, ' ');
+    let match;
+    let y = Number(now.date.slice(0, 4));
+    let m = Number(now.date.slice(5, 7));
+    let d = Number(now.date.slice(8, 10));
+    let hh;
+    let mm;
+    if ((match = /^(\d{1,2}):?(\d{2})$/.exec(typed))) {
+      [hh, mm] = [match[1], match[2]].map(Number);
+    } else if ((match = /^(\d{1,2})[-/.](\d{1,2})\.? (\d{1,2}):(\d{2})$/.exec(typed))) {
+      [m, d, hh, mm] = match.slice(1).map(Number);
+    } else if ((match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\.?[ T](\d{1,2}):(\d{2})$/.exec(typed))) {
+      [y, m, d, hh, mm] = match.slice(1).map(Number);
+    } else {
+      return null;
+    }
+    const date = new Date(Date.UTC(y, m - 1, d));
+    if (hh > 23 || mm > 59 || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+    return `${y}-${pad2(m)}-${pad2(d)}T${pad2(hh)}:${pad2(mm)}:00+09:00`;
+  }
+
+  async function submitPaper() {
+    const button = $('paper-submit');
+    if (button.disabled) return;
+    const result = $('paper-result');
+    const idInput = $('paper-id');
+    const quantityField = $('paper-quantity');
+    const timeInput = $('paper-time');
+    say(result, null); // the last line's outcome, until this one's is known
+    const fail = (message, input) => {
+      say(result, { tone: 'error', ...message });
+      input.focus();
+      input.select();
+    };
+    tidyId(idInput);
+    const id = Rules.readId(idInput.value);
+    if (id.state !== 'complete') return fail(errorMessage({ code: 'resident_id_format' }), idInput);
+    const checked = Rules.checkId(id.digits, {
+      today: Rules.kst(serviceNow()).date, accept1800s: policy ? policy.accept_1800s : true,
+    });
+    if (!checked.ok) return fail(errorMessage({ code: checked.code }), idInput);
+    const quantity = Number(quantityField.value);
+    if (!Number.isInteger(quantity) || quantity < 1) return fail({ key: 'error.invalid_quantity' }, quantityField);
+    const soldAt = parsePaperTime(timeInput.value);
+    if (!soldAt) return fail({ key: 'paper.bad_time' }, timeInput);
+    // The server's limits on a backdated sale: not in the future, not older than 72 hours.
+    if (Date.parse(soldAt) > serviceNow() + 2 * 60 * 1000) return fail({ key: 'paper.future' }, timeInput);
+    if (Date.parse(soldAt) < serviceNow() - 72 * 3600 * 1000) return fail({ key: 'paper.too_old' }, timeInput);
+    if (!Seal.available()) return fail(errorMessage({ code: 'offline_unavailable' }), idInput);
+    if (!sealKey) return fail(errorMessage({ code: 'offline_not_ready' }), idInput);
+    setBusy(button, true);
+    try {
+      const form = { buyer: { ...id, ...checked }, target: null, category: null };
+      await enqueue({ form, quantity, clientKey: uuid(), soldAt, source: 'paper' });
+    } catch {
+      return fail(errorMessage({ code: 'offline_store_failed' }), idInput);
+    } finally {
+      setBusy(button, false);
+    }
+    idInput.value = '';
+    quantityField.value = '';
+    timeInput.value = '';
+    say(result, { tone: 'ok', key: 'paper.queued', params: { year: checked.birthYear, quantity, when: when(soldAt) } });
+    idInput.focus();
+  }
+
+  function registerServiceWorker() {
+    // Needs a secure context, as WebCrypto does: https, or http on localhost.
+    if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.register('/sw.js').catch(() => { /* the page works, but not offline */ });
   }
 
   // --- Buttons in flight ---------------------------------------------------------------------
@@ -1157,8 +1646,13 @@
     for (const el of messageEls) say(el, el.__message);
     renderEligibility();
     renderToday();
+    tickClock();
     renderStock();
     renderSales();
+    renderQueue();
+    renderSyncReport();
+    renderConflicts();
+    renderConnection();
   }
 
   // --- Wiring ----------------------------------------------------------------------------------
@@ -1179,7 +1673,7 @@
     });
 
     for (const input of [residentInput, proxyInput]) input.addEventListener('input', whoChanged);
-    $('proxy-category').addEventListener('change', whoChanged);
+    for (const radio of document.querySelectorAll('input[name="proxy-category"]')) radio.addEventListener('change', whoChanged);
     proxyToggle.addEventListener('change', () => {
       $('proxy-fields').hidden = !proxyToggle.checked;
       if (proxyToggle.checked && idComplete(residentInput.value) && !proxyInput.value) proxyInput.focus();
@@ -1204,7 +1698,7 @@
     $('stock-in-form').addEventListener('submit', (event) => { event.preventDefault(); guarded(stockIn)(); });
     for (const id of ['stock-in-quantity', 'stock-in-reference']) $(id).addEventListener('input', () => retireKey('stockIn'));
     $('halt-toggle').addEventListener('click', guarded(toggleHalt));
-    $('refresh').addEventListener('click', guarded(refreshAll));
+    $('refresh').addEventListener('click', guarded(() => (online ? refreshAll() : poll())));
 
     $('void-form').addEventListener('submit', (event) => { event.preventDefault(); guarded(submitVoid)(); });
     $('void-reason').addEventListener('input', () => retireKey('void'));
@@ -1215,23 +1709,53 @@
       if (invoker && invoker.isConnected) invoker.focus();
     });
 
+    // Paper logs: Enter moves field to field; in the last one it adds the line to the queue.
+    const paperFields = ['paper-id', 'paper-quantity', 'paper-time'].map($);
+    $('paper-form').addEventListener('submit', (event) => { event.preventDefault(); guarded(submitPaper)(); });
+    $('paper-form').addEventListener('keydown', (event) => {
+      const at = paperFields.indexOf(event.target);
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        for (const field of paperFields) field.value = '';
+        say($('paper-result'), null);
+        paperFields[0].focus();
+      } else if (event.key === 'Enter' && at >= 0) {
+        event.preventDefault();
+        if (at === 0) tidyId(paperFields[0]);
+        if (at < paperFields.length - 1) paperFields[at + 1].focus();
+        else guarded(submitPaper)();
+      }
+    });
+    $('paper-panel').addEventListener('toggle', () => { if ($('paper-panel').open) paperFields[0].focus(); });
+    $('send-now').addEventListener('click', guarded(() => (online ? syncQueue() : poll())));
+
     // Catch up with other devices and the clock when the clerk comes back to this window.
-    document.addEventListener('visibilitychange', () => { if (!document.hidden) guarded(refreshAll)(); });
-    window.addEventListener('focus', guarded(refreshAll));
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) guarded(() => refreshAll())(); });
+    window.addEventListener('focus', guarded(() => refreshAll()));
+    // The browser knows before any request does.
+    window.addEventListener('offline', markOffline);
+    window.addEventListener('online', () => schedulePoll(0));
+    // Polling pauses when nobody has touched the page for a while (see QUIET_MS).
+    for (const type of ['keydown', 'pointerdown', 'input']) document.addEventListener(type, () => { lastInputAt = Date.now(); }, true);
     // Leave no ID behind in a page kept in the back/forward cache.
-    window.addEventListener('pagehide', () => resetSaleForm({ focus: false }));
+    window.addEventListener('pagehide', () => {
+      resetSaleForm({ focus: false });
+      $('paper-id').value = '';
+    });
   }
 
-  function start() {
+  async function start() {
     wire();
     applyLanguage();
+    registerServiceWorker();
     // The service's date, for times shown before sign-in (the devices holding the site).
     loadToday().catch(() => {});
+    setInterval(tickClock, 15_000);
     const saved = storageGet(sessionStorage, STORE.session);
     try { session = saved ? JSON.parse(saved) : null; } catch { session = null; }
+    queueItems = await Store.queued().catch(() => []);
     if (session && session.token && session.site) {
-      showCounter();
-      guarded(refreshAll)();
+      await guarded(openCounter)();
     } else {
       session = null;
       showSignIn(null);
