@@ -5,11 +5,11 @@
 use std::sync::LazyLock;
 
 use actix_web::http::header;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
-use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
+use super::static_page::{respond, Asset, StaticPage, Versioned, REVALIDATE};
 
 /// The page runs only its own script, style and service worker and talks only to this origin.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -17,19 +17,6 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      form-action 'none'; frame-ancestors 'none'";
 /// The service worker only fetches the page and its assets from this origin.
 const WORKER_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; connect-src 'self'";
-
-/// What a stylesheet or script answers with when the request names its current version.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// The page itself (and an unversioned asset request) is revalidated on every load, so a new
-/// binary is picked up at once; the ETag makes that a 304.
-const REVALIDATE: &str = "no-cache";
-
-/// One file of the page, as compiled in.
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static [u8],
-}
 
 const SCRIPT: &str = "text/javascript; charset=utf-8";
 
@@ -54,62 +41,23 @@ const ASSETS: [Asset; 6] = [
     Asset { name: "counter.js", content_type: SCRIPT, body: include_bytes!("counter_page/counter.js") },
 ];
 
-/// A compiled-in body with its content version (the start of its SHA-256).
-struct Versioned {
-    body: Bytes,
-    version: String,
-}
-
-impl Versioned {
-    fn new(body: impl Into<Bytes>) -> Self {
-        let body = body.into();
-        let version = hex::encode(&Sha256::digest(&body)[..8]);
-        Self { body, version }
-    }
-
-    fn etag(&self) -> String {
-        format!("\"{}\"", self.version)
-    }
-}
-
-/// The assets with their versions, in the order of [`ASSETS`].
-static VERSIONED_ASSETS: LazyLock<Vec<Versioned>> =
-    LazyLock::new(|| ASSETS.iter().map(|asset| Versioned::new(Bytes::from_static(asset.body))).collect());
-
-/// index.html with each asset URL pinned to its version (`/assets/counter.js?v=…`), so the
-/// assets can be cached for a year and a new build is still fetched at once.
-static PAGE: LazyLock<Versioned> = LazyLock::new(|| {
-    let mut html = include_str!("counter_page/index.html").to_owned();
-    for (asset, versioned) in ASSETS.iter().zip(VERSIONED_ASSETS.iter()) {
-        let url = format!("/assets/{}", asset.name);
-        html = html.replace(&format!("\"{url}\""), &format!("\"{url}?v={}\"", versioned.version));
-    }
-    Versioned::new(html)
-});
+/// The page, its assets pinned to their versions (`/assets/counter.js?v=…`).
+static PAGE: LazyLock<StaticPage> =
+    LazyLock::new(|| StaticPage::new(include_str!("counter_page/index.html"), &ASSETS, "/assets/"));
 
 /// The service worker, told the page's version (its cache's name) and the versioned asset
 /// URLs to keep, so a page loaded once still loads while the server is down.
 static SERVICE_WORKER: LazyLock<Versioned> = LazyLock::new(|| {
-    let assets: Vec<String> = ASSETS
-        .iter()
-        .zip(VERSIONED_ASSETS.iter())
-        .map(|(asset, versioned)| format!("\"/assets/{}?v={}\"", asset.name, versioned.version))
-        .collect();
+    let assets: Vec<String> = PAGE.asset_urls().iter().map(|url| format!("\"{url}\"")).collect();
     let script = include_str!("counter_page/sw.js")
-        .replace("\"__PAGE_VERSION__\"", &format!("\"{}\"", PAGE.version))
+        .replace("\"__PAGE_VERSION__\"", &format!("\"{}\"", PAGE.page.version))
         .replace("[/* __ASSETS__ */]", &format!("[{}]", assets.join(", ")));
     Versioned::new(script)
 });
 
 /// `GET /` and `GET /counter`: the counter page.
 pub async fn page(req: HttpRequest) -> HttpResponse {
-    let mut response = respond(&req, &PAGE, "text/html; charset=utf-8", REVALIDATE);
-    let headers = response.headers_mut();
-    headers
-        .insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_FRAME_OPTIONS, header::HeaderValue::from_static("DENY"));
-    response
+    PAGE.serve_page(&req, CONTENT_SECURITY_POLICY)
 }
 
 /// `GET /sw.js`: the page's service worker, at the root so that its scope covers `/` and
@@ -125,41 +73,7 @@ pub async fn service_worker(req: HttpRequest) -> HttpResponse {
 
 /// `GET /assets/{name}`: one of the page's compiled-in files; anything else is a JSON 404.
 pub async fn asset(req: HttpRequest, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let (asset, versioned) = ASSETS
-        .iter()
-        .zip(VERSIONED_ASSETS.iter())
-        .find(|(asset, _)| asset.name == name.as_str())
-        .ok_or_else(|| ApiError::not_found("asset"))?;
-    // Only a URL naming the current version may be cached for good; other parameters are ignored.
-    let current = format!("v={}", versioned.version);
-    let cache =
-        if req.query_string().split('&').any(|pair| pair == current) { IMMUTABLE } else { REVALIDATE };
-    Ok(respond(&req, versioned, asset.content_type, cache))
-}
-
-/// 200 with the body, or 304 when the client already holds this version.
-fn respond(
-    req: &HttpRequest,
-    file: &Versioned,
-    content_type: &'static str,
-    cache: &'static str,
-) -> HttpResponse {
-    let etag = file.etag();
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
-    let mut response = if fresh { HttpResponse::NotModified() } else { HttpResponse::Ok() };
-    response
-        .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if fresh {
-        response.finish()
-    } else {
-        response.content_type(content_type).body(file.body.clone())
-    }
+    PAGE.serve_asset(&req, &name)
 }
 
 #[cfg(test)]
@@ -168,21 +82,19 @@ mod tests {
 
     #[test]
     fn the_page_links_every_asset_at_its_current_version() {
-        let html = std::str::from_utf8(&PAGE.body).unwrap();
-        for (asset, versioned) in ASSETS.iter().zip(VERSIONED_ASSETS.iter()) {
-            let url = format!("\"/assets/{}?v={}\"", asset.name, versioned.version);
-            assert!(html.contains(&url), "index.html does not link {url}");
+        let html = std::str::from_utf8(&PAGE.page.body).unwrap();
+        for url in PAGE.asset_urls() {
+            assert!(html.contains(&format!("\"{url}\"")), "index.html does not link {url}");
         }
     }
 
     #[test]
     fn the_service_worker_keeps_the_page_s_current_version_and_every_asset() {
         let script = std::str::from_utf8(&SERVICE_WORKER.body).unwrap();
-        assert!(script.contains(&format!("\"{}\"", PAGE.version)), "{script}");
+        assert!(script.contains(&format!("\"{}\"", PAGE.page.version)), "{script}");
         assert!(!script.contains("__PAGE_VERSION__") && !script.contains("__ASSETS__"), "{script}");
-        for (asset, versioned) in ASSETS.iter().zip(VERSIONED_ASSETS.iter()) {
-            let url = format!("\"/assets/{}?v={}\"", asset.name, versioned.version);
-            assert!(script.contains(&url), "sw.js does not keep {url}");
+        for url in PAGE.asset_urls() {
+            assert!(script.contains(&format!("\"{url}\"")), "sw.js does not keep {url}");
         }
     }
 }

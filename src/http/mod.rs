@@ -14,6 +14,7 @@ pub mod rate_limit;
 pub mod server;
 pub mod slow_clients;
 pub mod state;
+pub mod static_page;
 pub mod telemetry;
 pub mod views;
 
