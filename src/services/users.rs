@@ -86,19 +86,8 @@ pub fn disable(
     by: &Operator,
     username: &Username,
 ) -> Result<(), ServiceError> {
-    write_transaction(conn, |conn| {
-        let user = find(conn, username)?;
-        user_rows::set_disabled(conn, user.id, true)?;
-        audit::record(
-            conn,
-            &by.audit(
-                clock.now().naive_utc(),
-                "user_disabled",
-                user.site_id,
-                serde_json::json!({ "username": user.username }),
-            ),
-        )?;
-        Ok(())
+    change_account(conn, clock, by, username, "user_disabled", |conn, id| {
+        user_rows::set_disabled(conn, id, true)
     })
 }
 
@@ -110,19 +99,8 @@ pub fn set_password_hash(
     username: &Username,
     password_hash: &str,
 ) -> Result<(), ServiceError> {
-    write_transaction(conn, |conn| {
-        let user = find(conn, username)?;
-        user_rows::set_password_hash(conn, user.id, password_hash)?;
-        audit::record(
-            conn,
-            &by.audit(
-                clock.now().naive_utc(),
-                "user_password_set",
-                user.site_id,
-                serde_json::json!({ "username": user.username }),
-            ),
-        )?;
-        Ok(())
+    change_account(conn, clock, by, username, "user_password_set", |conn, id| {
+        user_rows::set_password_hash(conn, id, password_hash)
     })
 }
 
@@ -133,18 +111,24 @@ pub fn unlock(
     by: &Operator,
     username: &Username,
 ) -> Result<(), ServiceError> {
+    change_account(conn, clock, by, username, "user_unlocked", user_rows::clear_failed_logins)
+}
+
+/// Applies `change` to the account named `username` and audits it as `action`, in one
+/// transaction.
+fn change_account<T>(
+    conn: &mut DbConnection,
+    clock: &Clock,
+    by: &Operator,
+    username: &Username,
+    action: &str,
+    change: impl FnOnce(&mut DbConnection, i64) -> diesel::QueryResult<T>,
+) -> Result<(), ServiceError> {
     write_transaction(conn, |conn| {
         let user = find(conn, username)?;
-        user_rows::clear_failed_logins(conn, user.id)?;
-        audit::record(
-            conn,
-            &by.audit(
-                clock.now().naive_utc(),
-                "user_unlocked",
-                user.site_id,
-                serde_json::json!({ "username": user.username }),
-            ),
-        )?;
+        change(conn, user.id)?;
+        let detail = serde_json::json!({ "username": user.username });
+        audit::record(conn, &by.audit(clock.now().naive_utc(), action, user.site_id, detail))?;
         Ok(())
     })
 }
