@@ -32,6 +32,9 @@ pub struct Opts {
     no_serve: bool,
 }
 
+/// The demo's operator: the console's account, under which the opening deliveries are recorded.
+const DEMO_OPERATOR: &str = "demo-operator";
+
 /// A demo account: its username and the site kind it works at.
 const DEMO_CLERKS: [(&str, SiteKind); 3] = [
     ("demo-pharmacy", SiteKind::Pharmacy),
@@ -43,19 +46,24 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
     let clock = config.clock_start.map_or_else(Clock::system, Clock::starting_at);
     let (mut conn, _) = super::connect(&config)?;
 
+    let cost = &config.sessions.hashing;
     let seeded = seed_directory(&mut conn, &clock, opts.sites, opts.seed)?;
     let sites = sites::list(&mut conn)?;
+    let (operator, operator_password) =
+        reset_demo_account(&mut conn, &clock, cost, DEMO_OPERATOR, Membership::Admin)?;
     if seeded > 0 {
-        let operator = seed_operator(&mut conn, &clock, &config.sessions.hashing)?;
         let stocked = deliver_opening_stock(&config, &clock, operator, &sites, opts.seed)?;
         println!("seeded {seeded} sites across Korea; {stocked} have had a first delivery");
     }
     println!("\nDemo clerk accounts (passwords are new on every `demo` start):");
     for (name, kind) in DEMO_CLERKS {
         let Some(site) = sites.iter().find(|s| s.kind == kind.as_str()) else { continue };
-        let password = reset_demo_clerk(&mut conn, &clock, &config.sessions.hashing, name, site)?;
+        let membership = Membership::Clerk(SiteCode::parse(&site.code)?);
+        let (_, password) = reset_demo_account(&mut conn, &clock, cost, name, membership)?;
         println!("  {name:<17} {password}  → {} {} ({kind})", site.code, site.name);
     }
+    println!("Demo operator account, for the console at /console:");
+    println!("  {DEMO_OPERATOR:<17} {operator_password}");
     drop(conn);
 
     // Made now, not at serve time, so `--no-serve` leaves a database ready to serve.
@@ -69,22 +77,8 @@ pub fn run(opts: Opts, config: Config) -> anyhow::Result<()> {
         return Ok(());
     }
     let base = format!("http://{}", config.bind);
-    println!("\nserving on {base}: the counter page at {base}/, the API at {base}/docs");
+    println!("\nserving on {base}: the counter page at {base}/, the console at {base}/console, the API at {base}/docs");
     super::serve::run(super::serve::Opts { role: None }, config)
-}
-
-/// The operator account the demo's opening deliveries are recorded under.
-fn seed_operator(conn: &mut DbConnection, clock: &Clock, cost: &HashingCost) -> anyhow::Result<i64> {
-    let password = Password::new_secret(Alphanumeric.sample_string(&mut rand::rng(), 24))?;
-    let user = users::create(
-        conn,
-        clock,
-        &Operator::Cli,
-        &Username::parse("demo-operator")?,
-        &Membership::Admin,
-        &passwords::hash(&password, cost)?,
-    )?;
-    Ok(user.id)
 }
 
 /// A first delivery at most sites, in amounts that show every public status (plenty, some,
@@ -144,24 +138,24 @@ fn seed_directory(conn: &mut DbConnection, clock: &Clock, count: usize, seed: u6
     Ok(sites::register_all(conn, clock, &registrations)?)
 }
 
-/// Creates the demo clerk, or gives an existing one a fresh password; returns the password.
-fn reset_demo_clerk(
+/// Creates a demo account, or gives an existing one a fresh password; returns its id and the
+/// password.
+fn reset_demo_account(
     conn: &mut DbConnection,
     clock: &Clock,
     cost: &HashingCost,
     name: &str,
-    site: &SiteRow,
-) -> anyhow::Result<String> {
+    membership: Membership,
+) -> anyhow::Result<(i64, String)> {
     let clear = Alphanumeric.sample_string(&mut rand::rng(), 16);
     let hash = passwords::hash(&Password::new_secret(clear.clone())?, cost)?;
     let username = Username::parse(name)?;
     match users::set_password_hash(conn, clock, &Operator::Cli, &username, &hash) {
         Err(ServiceError::NotFound { .. }) => {
-            let membership = Membership::Clerk(SiteCode::parse(&site.code)?);
             users::create(conn, clock, &Operator::Cli, &username, &membership, &hash)
-                .context("creating a demo clerk")?;
+                .context("creating a demo account")?;
         }
         other => other?,
     }
-    Ok(clear)
+    Ok((users::find(conn, &username)?.id, clear))
 }

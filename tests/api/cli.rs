@@ -130,6 +130,12 @@ fn demo_seeds_a_directory_and_keeps_its_secrets_in_0600_files_outside_the_databa
     for clerk in ["demo-pharmacy", "demo-post-office", "demo-nonghyup"] {
         assert!(out.contains(clerk), "{out}");
     }
+    let operator_password = |out: &str| -> String {
+        let line =
+            out.lines().find(|line| line.trim_start().starts_with("demo-operator")).expect("the operator");
+        line.split_whitespace().nth(1).expect("its password").to_owned()
+    };
+    let first_password = operator_password(&out);
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -162,6 +168,7 @@ fn demo_seeds_a_directory_and_keeps_its_secrets_in_0600_files_outside_the_databa
     let key_before = std::fs::read(db.secrets_dir().join("maskportal-id.key")).unwrap();
     let again = stdout(&maskportal(&db, &["demo", "--no-serve"], None));
     assert!(!again.contains("seeded"), "{again}");
+    assert_ne!(operator_password(&again), first_password, "the operator gets a new password too");
     assert_eq!(std::fs::read(db.secrets_dir().join("maskportal-id.key")).unwrap(), key_before);
 }
 
