@@ -45,7 +45,7 @@ use maskportal::seed::{directory, registration};
 use maskportal::services::integrity::{self, Findings};
 use maskportal::services::publishing::StockEvents;
 use maskportal::services::users::Membership;
-use maskportal::services::{api_keys, passwords, sites, users};
+use maskportal::services::{api_keys, passwords, sites, users, Operator};
 
 use self::people::People;
 use self::progress::Progress;
@@ -337,8 +337,14 @@ fn seed(config: &Config, clock: &Clock, opts: &Opts) -> anyhow::Result<Seeded> {
     let mut account = |i: usize, username: String| -> anyhow::Result<ClerkSite> {
         let site = &directory[i];
         let code = SiteCode::parse(&site.code)?;
-        let user =
-            users::create(&mut conn, clock, &Username::parse(&username)?, &Membership::Clerk(code), &hash)?;
+        let user = users::create(
+            &mut conn,
+            clock,
+            &Operator::Cli,
+            &Username::parse(&username)?,
+            &Membership::Clerk(code),
+            &hash,
+        )?;
         Ok(ClerkSite {
             code: site.code.clone(),
             site_id: user.site_id.context("a clerk has a site")?,
@@ -356,8 +362,14 @@ fn seed(config: &Config, clock: &Clock, opts: &Opts) -> anyhow::Result<Seeded> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let probe = account(probe_index, "sim-probe".to_owned())?;
     let unlimited = NonZeroU32::new(1_000_000).unwrap_or(NonZeroU32::MAX);
-    let key =
-        api_keys::issue(&mut conn, clock, &DisplayText::parse("simulated map apps")?, unlimited, unlimited)?;
+    let key = api_keys::issue(
+        &mut conn,
+        clock,
+        &Operator::Cli,
+        &DisplayText::parse("simulated map apps")?,
+        unlimited,
+        unlimited,
+    )?;
     Ok(Seeded { clerks, probe, api_key: key.key, directory_len: directory.len() })
 }
 
