@@ -28,6 +28,44 @@ pub fn add(
     limit: Option<i32>,
     at: NaiveDateTime,
 ) -> QueryResult<Option<i32>> {
+    let Some(limit) = limit else {
+        return add_regardless(conn, fingerprint, week_start, quantity, at).map(Some);
+    };
+    ensure_row(conn, fingerprint, week_start, at)?;
+    diesel::update(
+        weekly_quota::table
+            .find((fingerprint, week_start))
+            .filter((weekly_quota::bought + quantity).le(limit)),
+    )
+    .set((weekly_quota::bought.eq(weekly_quota::bought + quantity), weekly_quota::updated_at.eq(at)))
+    .returning(weekly_quota::bought)
+    .get_result(conn)
+    .optional()
+}
+
+/// Adds `quantity` to the person's week whatever the total comes to (masks that have already
+/// left a counter); returns the new total.
+pub fn add_regardless(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    week_start: NaiveDate,
+    quantity: i32,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    ensure_row(conn, fingerprint, week_start, at)?;
+    diesel::update(weekly_quota::table.find((fingerprint, week_start)))
+        .set((weekly_quota::bought.eq(weekly_quota::bought + quantity), weekly_quota::updated_at.eq(at)))
+        .returning(weekly_quota::bought)
+        .get_result(conn)
+}
+
+/// The person's row for the week, made at 0 if it is not there yet.
+fn ensure_row(
+    conn: &mut DbConnection,
+    fingerprint: &str,
+    week_start: NaiveDate,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     // The same statement works on SQLite (3.24+) and PostgreSQL; diesel's `on_conflict`
     // does not compile for the multi-backend connection.
     diesel::sql_query(
@@ -37,17 +75,8 @@ pub fn add(
     .bind::<Text, _>(fingerprint)
     .bind::<Date, _>(week_start)
     .bind::<Timestamp, _>(at)
-    .execute(conn)?;
-    let row = weekly_quota::table.find((fingerprint, week_start));
-    let set = (weekly_quota::bought.eq(weekly_quota::bought + quantity), weekly_quota::updated_at.eq(at));
-    match limit {
-        Some(limit) => diesel::update(row.filter((weekly_quota::bought + quantity).le(limit)))
-            .set(set)
-            .returning(weekly_quota::bought)
-            .get_result(conn)
-            .optional(),
-        None => diesel::update(row).set(set).returning(weekly_quota::bought).get_result(conn).map(Some),
-    }
+    .execute(conn)
+    .map(drop)
 }
 
 /// Gives back a voided purchase.

@@ -71,7 +71,8 @@ pub fn take(
 }
 
 /// Takes `quantity` whatever the site holds or whether it sells (masks that already left the
-/// counter): on-hand goes to 0 at the lowest. Returns (on-hand before, on-hand after).
+/// counter): on-hand goes to 0 at the lowest. Returns the new on-hand and the shortfall, the
+/// masks sold beyond what was on hand.
 pub fn take_up_to(
     conn: &mut DbConnection,
     site_id: i64,
@@ -87,7 +88,7 @@ pub fn take_up_to(
         .get_result(conn)?;
     let after = (before - quantity).max(0);
     diesel::update(row).set(site_stock::on_hand.eq(after)).execute(conn)?;
-    Ok((before, after))
+    Ok((after, (quantity - before).max(0)))
 }
 
 /// Puts voided masks back; returns the new on-hand count.

@@ -23,7 +23,7 @@ use crate::domain::rotation;
 use crate::domain::site::Note;
 
 use super::counter::{Actor, Counter};
-use super::idempotency::{self, Idempotent};
+use super::idempotency::{self, Answered, Idempotent};
 use super::lookups::{Lookup, Unmatched};
 use super::stock::{ledger_entry, record_change};
 use super::{ConflictCode, ServiceError};
@@ -72,13 +72,6 @@ pub struct SaleReceipt {
     /// The rules an offline sale broke; empty for every live sale.
     #[serde(default, with = "conflict_codes")]
     pub conflicts: Vec<OfflineConflict>,
-}
-
-/// A sale recorded now, or the answer an earlier attempt with its client key got.
-#[derive(Debug)]
-pub struct Recorded {
-    pub receipt: SaleReceipt,
-    pub replayed: bool,
 }
 
 /// What the clerk sees before selling.
@@ -198,27 +191,18 @@ impl PendingSale {
 
     fn record(&self, conn: &mut DbConnection, policy: &Policy) -> Result<SaleReceipt, ServiceError> {
         let holder = self.parties.holder().1.to_hex();
-        let counted = if self.offline {
+        let Counted { quota, bought_after, on_hand, shortfall, conflicts } = if self.offline {
             self.count_offline(conn, &holder, policy)?
         } else {
-            self.ensure_selling(conn)?;
-            let allowance = self.judge(conn, &holder, policy)?;
-            let bought_after = self.count_against_quota(conn, &holder, &allowance)?;
-            Counted { quota: allowance.quota, bought_after, conflicts: Vec::new() }
+            self.count_live(conn, &holder, policy)?
         };
-        let Counted { quota, bought_after, mut conflicts } = counted;
-        let (on_hand, shortfall) = if self.offline {
-            let (before, after) =
-                stock_rows::take_up_to(conn, self.writer.site_id, i64::from(self.quantity_i32()), self.at)?;
-            (after, i64::from(self.quantity_i32()) - (before - after))
-        } else {
-            (self.take_from_stock(conn)?, 0)
-        };
-        if shortfall > 0 {
-            conflicts.push(OfflineConflict::StockShort);
-        }
         let sale_id = self.insert(conn, &holder)?;
-        self.append_to_ledger(conn, sale_id, on_hand, shortfall)?;
+        let taken = -i64::from(self.quantity_i32());
+        if shortfall > 0 {
+            // Before the sale's own entry, so that no balance in the ledger goes below 0.
+            stock_rows::append(conn, &self.ledger_entry("shortfall", shortfall, on_hand - taken, sale_id))?;
+        }
+        stock_rows::append(conn, &self.ledger_entry("sale", taken, on_hand, sale_id))?;
         for conflict in &conflicts {
             conflict_rows::insert(
                 conn,
@@ -251,9 +235,24 @@ impl PendingSale {
         })
     }
 
+    /// A live sale is refused by any rule it breaks, by the quota and by the stock on hand.
+    fn count_live(
+        &self,
+        conn: &mut DbConnection,
+        holder: &str,
+        policy: &Policy,
+    ) -> Result<Counted, ServiceError> {
+        self.ensure_selling(conn)?;
+        let allowance = self.judge(conn, holder, policy)?;
+        let bought_after = self.count_against_quota(conn, holder, &allowance)?;
+        let on_hand = self.take_from_stock(conn)?;
+        Ok(Counted { quota: allowance.quota, bought_after, on_hand, shortfall: 0, conflicts: Vec::new() })
+    }
+
     /// An offline sale counts whatever it breaks, and says what: the rotation day and a halt
-    /// as of now, and the quota by the atomic total it brings the holder's week to (so of
-    /// two racing sales for one person, the one that passes the quota is the one flagged).
+    /// as of now, the quota by the atomic total it brings the holder's week to (so of two
+    /// racing sales for one person, the one that passes the quota is the one flagged), and
+    /// masks sold beyond those on hand.
     fn count_offline(
         &self,
         conn: &mut DbConnection,
@@ -269,49 +268,31 @@ impl PendingSale {
         if verdict.off_rotation_day {
             conflicts.push(OfflineConflict::NotRotationDay);
         }
-        let bought_after = quota_rows::add(conn, holder, self.week, self.quantity_i32(), None, self.at)?
-            .ok_or_else(|| ServiceError::Internal("an unconditional quota update matched no row".into()))?;
+        let bought_after = quota_rows::add_regardless(conn, holder, self.week, self.quantity_i32(), self.at)?;
         let bought_after = u32::try_from(bought_after).unwrap_or(0);
         if verdict.quota.is_some_and(|quota| bought_after > quota) {
             conflicts.push(OfflineConflict::OverQuota);
         }
-        Ok(Counted { quota: verdict.quota, bought_after, conflicts })
+        let (on_hand, shortfall) =
+            stock_rows::take_up_to(conn, self.writer.site_id, i64::from(self.quantity_i32()), self.at)?;
+        if shortfall > 0 {
+            conflicts.push(OfflineConflict::StockShort);
+        }
+        Ok(Counted { quota: verdict.quota, bought_after, on_hand, shortfall, conflicts })
     }
 
-    /// The sale's entry; before it, for an offline sale that took more than was on hand, a
-    /// `shortfall` entry that puts the difference back so the ledger sums to on-hand.
-    fn append_to_ledger(
-        &self,
-        conn: &mut DbConnection,
+    /// A ledger entry of this sale: dated when the masks left the counter, recorded now.
+    fn ledger_entry<'a>(
+        &'a self,
+        entry: &'a str,
+        delta: i64,
+        on_hand_after: i64,
         sale_id: i64,
-        on_hand: i64,
-        shortfall: i64,
-    ) -> Result<(), ServiceError> {
-        let taken = -i64::from(self.quantity_i32());
-        if shortfall > 0 {
-            stock_rows::append(
-                conn,
-                &LedgerEntry {
-                    occurred_at: self.sold_at,
-                    ..ledger_entry(
-                        &self.writer,
-                        "shortfall",
-                        shortfall,
-                        on_hand - taken,
-                        Some(sale_id),
-                        self.at,
-                    )
-                },
-            )?;
+    ) -> LedgerEntry<'a> {
+        LedgerEntry {
+            occurred_at: self.sold_at,
+            ..ledger_entry(&self.writer, entry, delta, on_hand_after, Some(sale_id), self.at)
         }
-        stock_rows::append(
-            conn,
-            &LedgerEntry {
-                occurred_at: self.sold_at,
-                ..ledger_entry(&self.writer, "sale", taken, on_hand, Some(sale_id), self.at)
-            },
-        )?;
-        Ok(())
     }
 
     fn ensure_selling(&self, conn: &mut DbConnection) -> Result<(), ServiceError> {
@@ -399,10 +380,13 @@ impl PendingSale {
     }
 }
 
-/// A sale counted against its holder's week: the quota, the new total, what it broke.
+/// A sale counted against its holder's week and taken from stock: the quota, the new total,
+/// the on-hand after it, the masks it took beyond those on hand, and what it broke.
 struct Counted {
     quota: Option<u32>,
     bought_after: u32,
+    on_hand: i64,
+    shortfall: i64,
     conflicts: Vec<OfflineConflict>,
 }
 
@@ -490,7 +474,11 @@ impl Counter {
     /// Records a sale: the rotation rule, a conditional quota update, a conditional stock
     /// decrement, the sale, its ledger entry and audit row, all in one transaction. An offline
     /// sale is judged as of its `sold_at`, and what it breaks is flagged instead of refused.
-    pub async fn sell(&self, actor: &Actor, request: SaleRequest) -> Result<Recorded, ServiceError> {
+    pub async fn sell(
+        &self,
+        actor: &Actor,
+        request: SaleRequest,
+    ) -> Result<Answered<SaleReceipt>, ServiceError> {
         let now = self.clock.now();
         if let Some(sold_at) = request.sold_at {
             self.backdate_window.admits(sold_at, now)?;
@@ -509,7 +497,7 @@ impl Counter {
         if !answered.replayed {
             self.events.publish(actor.site_id);
         }
-        Ok(Recorded { receipt: answered.value, replayed: answered.replayed })
+        Ok(answered)
     }
 
     /// Voids a sale of the caller's site: masks back to stock and quota back to the person, as

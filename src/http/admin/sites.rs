@@ -10,6 +10,7 @@ use crate::domain::address::{canonical_sido, sido_of};
 use crate::domain::site::{DisplayText, GeoPoint, SiteKind};
 use crate::domain::stock_status::RemainStat;
 use crate::http::error::{ApiError, ErrorCode};
+use crate::http::portal::stock::StatusBody;
 use crate::http::slow_clients::is_body_timeout;
 use crate::http::state::AppState;
 use crate::http::views::kst_rfc3339;
@@ -237,12 +238,6 @@ pub async fn edit(
     state.console.edit_site(&admin.operator(), code.clone(), edit).await?;
     let detail = state.console.site(code).await?;
     Ok(HttpResponse::Ok().json(SiteView::new(detail.site, &detail.stock)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusBody {
-    sales_halted: bool,
 }
 
 pub async fn set_status(

@@ -14,7 +14,8 @@ use crate::http::auth::Clerk;
 use crate::http::error::extractors::invalid_body;
 use crate::http::error::{refusal_details, ApiError, ErrorCode};
 use crate::http::state::AppState;
-use crate::services::sales::{ProxyFor, Recorded, SaleReceipt, SaleRequest, VoidRequest};
+use crate::services::idempotency::Answered;
+use crate::services::sales::{ProxyFor, SaleReceipt, SaleRequest, VoidRequest};
 
 use super::{client_key, note, quantity};
 use crate::http::views::kst_rfc3339;
@@ -232,12 +233,16 @@ impl From<&SaleReceipt> for ReceiptView {
 }
 
 /// Sells one parsed sale, counting what the metrics count.
-async fn sell(state: &AppState, clerk: &Clerk, request: SaleRequest) -> Result<Recorded, ApiError> {
+async fn sell(
+    state: &AppState,
+    clerk: &Clerk,
+    request: SaleRequest,
+) -> Result<Answered<SaleReceipt>, ApiError> {
     let offline = request.offline;
     match state.counter.sell(&clerk.actor(), request).await {
         Ok(recorded) => {
             if !recorded.replayed {
-                count_sale(&recorded.receipt, offline);
+                count_sale(&recorded.value, offline);
             }
             Ok(recorded)
         }
@@ -275,7 +280,7 @@ pub async fn create(
     let request = body.into_inner().parse(&state)?;
     let recorded = sell(&state, &clerk, request).await?;
     // A retry gets the first answer, status and all.
-    Ok(HttpResponse::Created().json(ReceiptView::from(&recorded.receipt)))
+    Ok(HttpResponse::Created().json(ReceiptView::from(&recorded.value)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,7 +328,7 @@ pub async fn batch(
         };
         results.push(match answer {
             Ok(recorded) => {
-                let sale = ReceiptView::from(&recorded.receipt);
+                let sale = ReceiptView::from(&recorded.value);
                 BatchItem {
                     client_key,
                     outcome: if recorded.replayed { "replayed" } else { "recorded" },

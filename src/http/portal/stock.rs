@@ -68,10 +68,11 @@ pub async fn show(state: web::Data<AppState>, clerk: Clerk) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(stock_json(state.counter.stock(clerk.site.id).await?)))
 }
 
+/// `{"sales_halted": bool}`: a clerk's halt or resume, and the operator's.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
-    sales_halted: bool,
+    pub sales_halted: bool,
 }
 
 pub async fn set_status(
