@@ -16,7 +16,6 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 
 use crate::domain::account::{Role, Username};
 use crate::domain::site::SiteCode;
-use crate::http::auth::bearer_token;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::state::AppState;
 use crate::services::sessions::{AuthError, SessionContext};
@@ -55,12 +54,12 @@ pub async fn admins_only(
 }
 
 async fn admin_of(req: &HttpRequest) -> Result<Admin, ApiError> {
-    let token = bearer_token(req).ok_or(AuthError::NotSignedIn)?;
-    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or(AuthError::NotSignedIn)?;
-    let session = state.sessions.authenticate(&token).await?;
+    // The same session check as every portal route.
+    let session = SessionContext::extract(req).await?;
     if session.role != Role::Admin {
         return Err(ApiError::forbidden("this needs an operator (admin) signed in"));
     }
+    let state = req.app_data::<web::Data<AppState>>().ok_or(AuthError::NotSignedIn)?;
     Ok(Admin { session, address: state.trusted_proxies.client_of(req) })
 }
 
