@@ -9,18 +9,20 @@ use actix_web::web;
 use anyhow::Context;
 
 use crate::board::{listener, Board, Publisher};
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::db::{self, Pool};
 use crate::domain::clock::Clock;
 use crate::domain::policy::Policy;
 use crate::domain::sealed_sale::SealingKey;
 use crate::http;
 use crate::http::client_address::TrustedProxies;
+use crate::http::counter_first::CounterFirst;
 use crate::http::docs::AllowedMethods;
 use crate::http::rate_limit::{LookupLimits, RateLimits};
 use crate::http::server::{self as servers, serve, Clients, Shutdown, Workers};
 use crate::http::slow_clients::ConnectionCaps;
 use crate::http::state::AppState;
+use crate::http::steering::serve_steered;
 use crate::http::telemetry::MetricsToken;
 use crate::secrets::Secrets;
 use crate::services::console::Console;
@@ -102,6 +104,7 @@ impl Application {
             clock,
             metrics_token: config.metrics.token.as_deref().map(MetricsToken::new),
             shutdown: shutdown.clone(),
+            counter_first: CounterFirst::default(),
         });
         if serves_open_api {
             tokio::spawn(refresh_keys(state.clone(), pool));
@@ -124,8 +127,16 @@ impl Application {
                 Some((port, serve(state.clone(), http::metrics_routes, listener, workers, &clients)?))
             }
         };
-        let workers = Workers { count: config.workers, nice: 0 };
-        let server = serve(state, http::routes_of(config.role), listener, workers, &clients)?;
+        // Workers that may carry a read flood run lower than the database threads (and the
+        // counter's clients on this machine), so the flood takes only the CPU they leave.
+        let nice = if serves_open_api { config.public.nice } else { 0 };
+        let workers = Workers { count: config.workers, nice };
+        let routes = http::routes_of(config.role);
+        let server = if config.role == Role::All {
+            serve_steered(state, routes, listener, workers, &clients)?
+        } else {
+            serve(state, routes, listener, workers, &clients)?
+        };
         Ok(Self { port, server, public, metrics, events, shutdown })
     }
 

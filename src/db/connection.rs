@@ -11,6 +11,9 @@ use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
 
+use super::threads::DbThreads;
+use super::DbError;
+
 /// Either backend; every query in `db` is written once against this type.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -18,7 +21,23 @@ pub enum DbConnection {
     Postgresql(PgConnection),
 }
 
-pub type Pool = r2d2::Pool<ConnectionManager>;
+/// The connections, and the threads that use them (see [`super::threads`]).
+#[derive(Clone)]
+pub struct Pool {
+    pub(super) connections: r2d2::Pool<ConnectionManager>,
+    pub(super) threads: DbThreads,
+}
+
+impl Pool {
+    /// A connection for work on the calling thread (commands and benchmarks, not handlers).
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, r2d2::Error> {
+        self.connections.get()
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.connections.state()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -154,14 +173,18 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Builds the pool; fails fast (not after r2d2's 30 s) when the database cannot be reached.
-pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, r2d2::Error> {
-    r2d2::Pool::builder()
+/// Builds the pool and its database threads, one per connection, at the calling thread's
+/// priority; fails fast (not after r2d2's 30 s) when the database cannot be reached.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
+    let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
-        .build(ConnectionManager::new(url.clone()))
+        .build(ConnectionManager::new(url.clone()))?;
+    let threads = DbThreads::start(usize::try_from(max_size).unwrap_or(1))
+        .map_err(DbError::Threads)?;
+    Ok(Pool { connections, threads })
 }
 
 /// Runs `work` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock

@@ -17,6 +17,7 @@ pub mod scratch;
 pub mod sessions;
 pub mod sites;
 pub mod stock;
+pub mod threads;
 pub mod users;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection, Pool};
@@ -34,8 +35,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
-    #[error("blocking task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
+    #[error("the database work panicked")]
+    Panicked,
+    #[error("cannot start the database threads: {0}")]
+    Threads(std::io::Error),
 }
 
 impl DbError {
@@ -56,18 +59,21 @@ impl DbError {
     }
 }
 
-/// Runs blocking database work off the async workers, on a pooled connection.
+/// Runs blocking database work off the async workers, on the pool's database threads and one
+/// of its connections. Waiting for a thread counts towards the connection timeout, so a
+/// saturated database answers "unavailable" in bounded time.
 pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
 {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
+    let connections = pool.connections.clone();
+    let queued = std::time::Instant::now();
+    let run = pool.threads.run(move || {
+        let wait = connections.connection_timeout().saturating_sub(queued.elapsed());
+        let mut conn = connections.get_timeout(wait).map_err(DbError::from)?;
         work(&mut conn)
-    })
-    .await
-    .map_err(DbError::from)?
+    });
+    run.await.ok_or(DbError::Panicked)?
 }

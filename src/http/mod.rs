@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod client_address;
 pub mod console_page;
+pub mod counter_first;
 pub mod counter_page;
 pub mod docs;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod rate_limit;
 pub mod server;
 pub mod slow_clients;
 pub mod state;
+pub mod steering;
 pub mod static_page;
 pub mod telemetry;
 pub mod views;
@@ -62,6 +64,7 @@ fn counter_routes(cfg: &mut web::ServiceConfig) {
             web::scope("/portal/v1")
                 // Nothing a clerk sees may be kept by a cache.
                 .wrap(middleware::DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+                .wrap(middleware::from_fn(counter_first::counter_work))
                 .route("/sessions", web::post().to(portal::sessions::create))
                 .route("/sessions", get().to(portal::sessions::list))
                 .route("/sessions/current", web::delete().to(portal::sessions::delete_current))
@@ -157,6 +160,7 @@ fn common(cfg: &mut web::ServiceConfig) {
 fn open_api(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/corona19-masks/v1")
+            .wrap(middleware::from_fn(counter_first::public_read))
             .wrap(middleware::from_fn(rate_limit::limit))
             .wrap(public_cors())
             .route("/stores/json", get().to(open_api::v1::stores))
@@ -166,6 +170,7 @@ fn open_api(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/v2")
+            .wrap(middleware::from_fn(counter_first::public_read))
             .wrap(middleware::from_fn(rate_limit::limit))
             .wrap(public_cors())
             .route("/stores", get().to(open_api::v2::stores))

@@ -4,7 +4,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{middleware, web, App, HttpServer};
 use tokio::sync::watch;
 
@@ -32,7 +33,7 @@ pub struct Clients {
 }
 
 /// How long a closing connection may linger to flush its last reply.
-const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(super) const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// An HTTP server over `routes`, listening on `listener`. It leaves signals to
 /// [`stop_on_signal`].
@@ -51,13 +52,7 @@ pub fn serve(
         if nice != 0 {
             lower_this_threads_priority(nice);
         }
-        App::new()
-            .app_data(state.clone())
-            .app_data(body_timeout)
-            .wrap(middleware::from_fn(slow_clients::body_deadline))
-            .wrap(middleware::from_fn(telemetry::observe))
-            .wrap(middleware::NormalizePath::trim())
-            .configure(routes)
+        app(state.clone(), routes, body_timeout)
     })
     .workers(workers.count)
     .client_request_timeout(clients.limits.head_timeout)
@@ -67,6 +62,29 @@ pub fn serve(
     .disable_signals()
     .listen(listener)?
     .run())
+}
+
+/// The application every listener serves: the route table behind the shared middleware.
+pub(super) fn app(
+    state: web::Data<AppState>,
+    routes: fn(&mut web::ServiceConfig),
+    body_timeout: BodyTimeout,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(body_timeout)
+        .wrap(middleware::from_fn(slow_clients::body_deadline))
+        .wrap(middleware::from_fn(telemetry::observe))
+        .wrap(middleware::NormalizePath::trim())
+        .configure(routes)
 }
 
 /// Tripped once, when the service begins to stop, so that replies that never end by themselves
@@ -127,7 +145,7 @@ async fn stop_signal() -> bool {
 /// Lowers the calling thread's scheduling priority by `nice` (Linux sets niceness per thread).
 /// Raising it needs privileges this service never asks for, so only positive values apply.
 #[allow(unsafe_code)]
-fn lower_this_threads_priority(nice: i32) {
+pub(super) fn lower_this_threads_priority(nice: i32) {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: gettid has no preconditions; setpriority only reads its arguments.

@@ -11,6 +11,7 @@ use crate::services::operations::Operations;
 use crate::services::sessions::Sessions;
 
 use super::client_address::TrustedProxies;
+use super::counter_first::CounterFirst;
 use super::docs::AllowedMethods;
 use super::rate_limit::{LookupLimits, RateLimits};
 use super::server::Shutdown;
@@ -38,4 +39,6 @@ pub struct AppState {
     pub metrics_token: Option<MetricsToken>,
     /// Trips when the service begins to stop; event streams end then.
     pub shutdown: Shutdown,
+    /// Holds open-API reads back while counter requests are in flight.
+    pub counter_first: CounterFirst,
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,6 @@ use maskportal::domain::clock::Clock;
 
 use crate::clerk::{self, Session, Terminal};
 use crate::client::{Conn, EventStream};
-use crate::people::People;
 use crate::progress::Progress;
 use crate::stats::{Samples, Summary};
 use crate::truth::Truth;
@@ -124,19 +123,7 @@ impl ClusterReport {
     }
 
     pub fn problems(&self) -> Vec<String> {
-        let i = &self.integrity;
-        let mut problems = Vec::new();
-        let recorded = u64::try_from(i.database.recorded_sales).unwrap_or(0);
-        if recorded != i.acknowledged_sales {
-            problems.push(format!("{} sales acknowledged, {recorded} recorded", i.acknowledged_sales));
-        }
-        if i.database.over_quota > 0 {
-            problems.push(format!("{} person-weeks over the quota", i.database.over_quota));
-        }
-        if i.database.stock_mismatches > 0 {
-            problems
-                .push(format!("{} sites whose stock differs from the ledger", i.database.stock_mismatches));
-        }
+        let mut problems = self.integrity.problems();
         if self.server_errors > 0 {
             problems.push(format!("{} answers were 5xx", self.server_errors));
         }
@@ -151,15 +138,16 @@ impl ClusterReport {
 }
 
 /// One `maskportal serve` process.
-struct Node {
-    addr: SocketAddr,
-    child: Child,
+pub struct Node {
+    pub addr: SocketAddr,
+    pub child: Child,
 }
 
 /// Every node of the run; dropping it kills those still running.
-struct Nodes {
-    counters: Vec<Node>,
-    publics: Vec<Node>,
+#[derive(Default)]
+pub struct Nodes {
+    pub counters: Vec<Node>,
+    pub publics: Vec<Node>,
 }
 
 impl Drop for Nodes {
@@ -190,51 +178,82 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Starts the nodes on `database_url` with shared secrets and the launch-morning clock, and
-/// waits until each is ready.
-async fn start(opts: &Opts, database_url: &str, logs: &Path) -> anyhow::Result<Nodes> {
-    let bin = binary(opts)?;
-    let mut rng = rand::rng();
-    let jwt = Alphanumeric.sample_string(&mut rng, 48);
-    let id_key = Alphanumeric.sample_string(&mut rng, 48);
-    let clock = launch_morning().to_rfc3339();
-    let spawn = |role: &str, n: usize| -> anyhow::Result<Node> {
+/// Starts `maskportal serve` processes on one database with shared secrets and the
+/// launch-morning clock, each in its default configuration but for the open API's per-address
+/// limit (the simulated map apps all come from loopback).
+pub struct Launcher {
+    bin: PathBuf,
+    database_url: String,
+    logs: PathBuf,
+    jwt: String,
+    id_key: String,
+    clock: String,
+}
+
+impl Launcher {
+    pub fn new(opts: &Opts, database_url: &str, logs: &Path) -> anyhow::Result<Self> {
+        let mut rng = rand::rng();
+        Ok(Self {
+            bin: binary(opts)?,
+            database_url: database_url.to_owned(),
+            logs: std::env::var("SIMX_LOGDIR").map(PathBuf::from).unwrap_or(logs.to_owned()),
+            jwt: Alphanumeric.sample_string(&mut rng, 48),
+            id_key: Alphanumeric.sample_string(&mut rng, 48),
+            clock: launch_morning().to_rfc3339(),
+        })
+    }
+
+    /// Starts node `n` of `role`, logging to the scratch directory, without waiting for it.
+    pub fn spawn(&self, role: &str, n: usize) -> anyhow::Result<Node> {
         let port = free_port()?;
-        let log = std::fs::File::create(logs.join(format!("{role}-{n}.log")))?;
-        let mut command = Command::new(&bin);
+        let log = std::fs::File::create(self.logs.join(format!("{role}-{n}.log")))?;
+        let mut command = Command::new(&self.bin);
         for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("MASKPORTAL_")) {
             command.env_remove(name);
         }
+        for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("SIMX_")) {
+            command.env(&k[5..], v);
+        }
         let child = command
             .args(["serve", "--role", role])
-            .env("DATABASE_URL", database_url)
+            .env("DATABASE_URL", &self.database_url)
             .env("MASKPORTAL_BIND", format!("127.0.0.1:{port}"))
-            .env("MASKPORTAL_JWT_SECRET", &jwt)
-            .env("MASKPORTAL_ID_KEY", &id_key)
-            .env("MASKPORTAL_CLOCK", &clock)
+            .env("MASKPORTAL_JWT_SECRET", &self.jwt)
+            .env("MASKPORTAL_ID_KEY", &self.id_key)
+            .env("MASKPORTAL_CLOCK", &self.clock)
             .env("MASKPORTAL_LOOKUPS_PER_MINUTE", "100000")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("SIMX_LOG").unwrap_or("warn".into()))
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
-            .with_context(|| format!("cannot start {}", bin.display()))?;
+            .with_context(|| format!("cannot start {}", self.bin.display()))?;
         Ok(Node { addr: SocketAddr::from(([127, 0, 0, 1], port)), child })
-    };
-    let mut nodes = Nodes { counters: Vec::new(), publics: Vec::new() };
-    // The first node records the key check values; the rest start beside it.
-    nodes.counters.push(spawn("counter", 0)?);
-    ready(&nodes.counters[0].addr).await?;
-    for n in 1..opts.counter_nodes {
-        nodes.counters.push(spawn("counter", n)?);
     }
-    for n in 0..opts.public_nodes {
-        nodes.publics.push(spawn("public", n)?);
+
+    /// Starts `counters` counter nodes and `publics` public nodes and waits until each is ready.
+    pub async fn start(&self, counters: usize, publics: usize) -> anyhow::Result<Nodes> {
+        let mut nodes = Nodes::default();
+        // The first node records the key check values; the rest start beside it.
+        nodes.counters.push(self.spawn("counter", 0)?);
+        ready(&nodes.counters[0].addr).await?;
+        for n in 1..counters {
+            nodes.counters.push(self.spawn("counter", n)?);
+        }
+        for n in 0..publics {
+            nodes.publics.push(self.spawn("public", n)?);
+        }
+        self.all_ready(&nodes).await?;
+        Ok(nodes)
     }
-    for node in nodes.counters.iter().chain(&nodes.publics) {
-        ready(&node.addr).await.with_context(|| format!("see the node logs in {}", logs.display()))?;
+
+    pub async fn all_ready(&self, nodes: &Nodes) -> anyhow::Result<()> {
+        for node in nodes.counters.iter().chain(&nodes.publics) {
+            ready(&node.addr).await.with_context(|| format!("see the node logs in {}", self.logs.display()))?;
+        }
+        Ok(())
     }
-    Ok(nodes)
 }
 
 async fn ready(addr: &SocketAddr) -> anyhow::Result<()> {
@@ -296,13 +315,7 @@ async fn flood(
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         }
-        let (lat, lng) = CITY_CENTRE;
-        let path = format!(
-            "/corona19-masks/v1/storesByGeo/json?lat={:.6}&lng={:.6}&m=1000",
-            lat + rng.random_range(-0.01..0.01),
-            lng + rng.random_range(-0.01..0.01)
-        );
-        match conn.get(&path, &ctx.key_header()).await {
+        match conn.get(&city_centre_query(&mut rng), &ctx.key_header()).await {
             Ok(reply) => {
                 ctx.status(reply.status);
                 ReadCounts::add(&counts.ok, node, label);
@@ -314,6 +327,16 @@ async fn flood(
             }
         }
     }
+}
+
+/// A map app's storesByGeo around the city centre (1 km, ~345 stores at 27k sites).
+pub fn city_centre_query(rng: &mut impl Rng) -> String {
+    let (lat, lng) = CITY_CENTRE;
+    format!(
+        "/corona19-masks/v1/storesByGeo/json?lat={:.6}&lng={:.6}&m=1000",
+        lat + rng.random_range(-0.01..0.01),
+        lng + rng.random_range(-0.01..0.01)
+    )
 }
 
 #[derive(Deserialize)]
@@ -442,24 +465,12 @@ pub fn run(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Cluste
     let report = runtime.block_on(async {
         progress
             .step(&format!("starting {} counter and {} public nodes", opts.counter_nodes, opts.public_nodes));
-        let mut nodes = start(opts, &scratch.url_text, scratch.dir.path()).await?;
+        let launcher = Launcher::new(opts, &scratch.url_text, scratch.dir.path())?;
+        let mut nodes = launcher.start(opts.counter_nodes, opts.public_nodes).await?;
         let counters: Vec<SocketAddr> = nodes.counters.iter().map(|n| n.addr).collect();
         let publics: Vec<SocketAddr> = nodes.publics.iter().map(|n| n.addr).collect();
-        let ctx = Arc::new(Ctx {
-            counter: counters[0],
-            public: publics[0],
-            api_key: seeded.api_key.clone(),
-            sites: seeded.directory_len,
-            truth: Truth::new(std::iter::empty()),
-            people: People::default(),
-            label: AtomicU8::new(Label::None as u8),
-            sale_latency: Default::default(),
-            outcomes: Mutex::new(Default::default()),
-            server_errors: AtomicU64::new(0),
-            transport_errors: AtomicU64::new(0),
-            acknowledged_sales: AtomicU64::new(0),
-            progress,
-        });
+        let ctx =
+            Arc::new(Ctx::new(counters[0], publics[0], &seeded, Truth::new(std::iter::empty()), progress));
         ctx.progress.step(&format!("signing in {} clerks", seeded.clerks.len() + 1));
         let clerks: Vec<Session> = clerk::sign_in_all(&seeded.clerks, &counters).await?;
         let probe_session =
@@ -507,7 +518,8 @@ pub fn run(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Cluste
         }
         ctx.progress.step("auditing the database");
         let integrity =
-            audit(&config, &clerks, &probe_session, ctx.acknowledged_sales.load(Ordering::Relaxed)).await?;
+            audit(&config, clerks.iter().chain([&probe_session]), ctx.acknowledged_sales.load(Ordering::Relaxed))
+                .await?;
         drop(nodes);
 
         let mut report = ClusterReport {

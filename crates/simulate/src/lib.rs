@@ -13,6 +13,7 @@ mod clerk;
 mod client;
 mod cluster;
 mod compare;
+mod isolation;
 mod morning;
 mod people;
 mod progress;
@@ -110,6 +111,18 @@ pub struct Opts {
     /// The `maskportal` binary the nodes run; by default the one beside this executable.
     #[arg(long)]
     pub maskportal_bin: Option<PathBuf>,
+    /// Start the real binary in its default configuration (one process on SQLite; on
+    /// `--database` PostgreSQL a counter node and a public node) and time the counter's sales
+    /// quiet and under a storesByGeo flood of `--read-concurrency` connections from a separate
+    /// process at nice 19 and at normal priority, in alternating rounds over `--seconds`.
+    #[arg(long, conflicts_with_all = ["counter_nodes", "split_nodes"])]
+    pub isolation: bool,
+    /// Only flood this address's storesByGeo for `--seconds` and print the count (the flood
+    /// process of `--isolation`).
+    #[arg(long, hide = true, requires = "flood_key")]
+    pub flood: Option<SocketAddr>,
+    #[arg(long, hide = true)]
+    pub flood_key: Option<String>,
 }
 
 impl Default for Opts {
@@ -130,6 +143,9 @@ impl Default for Opts {
             counter_nodes: 0,
             public_nodes: 2,
             maskportal_bin: None,
+            isolation: false,
+            flood: None,
+            flood_key: None,
         }
     }
 }
@@ -149,25 +165,29 @@ pub fn launch_morning() -> DateTime<Utc> {
 /// and writes the JSON; fails when the report finds problems. The environment is parsed here
 /// with the simulation's own database, so backend defaults (pool size) follow that database.
 pub fn run(opts: &Opts) -> anyhow::Result<()> {
-    if opts.counter_nodes > 0 {
-        let report = cluster::run(opts, &std::env::vars().collect())?;
-        println!("{}", report.table());
-        if let Some(path) = &opts.json {
-            let json = serde_json::to_string_pretty(&report)?;
-            std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
-            println!("figures written to {}", path.display());
-        }
-        let problems = report.problems();
-        anyhow::ensure!(problems.is_empty(), "the simulation found problems: {}", problems.join("; "));
-        return Ok(());
+    let vars = std::env::vars().collect();
+    if let (Some(addr), Some(key)) = (opts.flood, &opts.flood_key) {
+        return isolation::flood_only(addr, key, opts.read_concurrency, opts.seconds);
     }
-    let report = simulate(opts, &std::env::vars().collect())?;
-    println!("{}", report.table());
+    if opts.isolation {
+        let report = isolation::run(opts, &vars)?;
+        return finish(opts, &report.table(), &serde_json::to_string_pretty(&report)?, &report.problems());
+    }
+    if opts.counter_nodes > 0 {
+        let report = cluster::run(opts, &vars)?;
+        return finish(opts, &report.table(), &serde_json::to_string_pretty(&report)?, &report.problems());
+    }
+    let report = simulate(opts, &vars)?;
+    finish(opts, &report.table(), &report.to_json(), &report.problems())
+}
+
+/// Prints the table, writes the JSON, and fails when the run found problems.
+fn finish(opts: &Opts, table: &str, json: &str, problems: &[String]) -> anyhow::Result<()> {
+    println!("{table}");
     if let Some(path) = &opts.json {
-        std::fs::write(path, report.to_json()).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, json).with_context(|| format!("cannot write {}", path.display()))?;
         println!("figures written to {}", path.display());
     }
-    let problems = report.problems();
     anyhow::ensure!(problems.is_empty(), "the simulation found problems: {}", problems.join("; "));
     Ok(())
 }
@@ -202,21 +222,8 @@ pub fn simulate(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<R
     progress.step("starting the service");
     let service = Service::start(&config, &clock, opts.split_nodes)?;
     let runtime = load_runtime()?;
-    let ctx = Arc::new(Ctx {
-        counter: service.main,
-        public: service.public,
-        api_key: seeded.api_key.clone(),
-        sites: seeded.directory_len,
-        truth: Truth::new(seeded.clerks.iter().map(|c| c.code.clone())),
-        people: People::default(),
-        label: AtomicU8::new(Label::None as u8),
-        sale_latency: Default::default(),
-        outcomes: Mutex::new(BTreeMap::new()),
-        server_errors: AtomicU64::new(0),
-        transport_errors: AtomicU64::new(0),
-        acknowledged_sales: AtomicU64::new(0),
-        progress,
-    });
+    let truth = Truth::new(seeded.clerks.iter().map(|c| c.code.clone()));
+    let ctx = Arc::new(Ctx::new(service.main, service.public, &seeded, truth, progress));
     let outcome = runtime.block_on(drive(ctx.clone(), opts, &plan, &seeded, &service, &config, &clock));
     runtime.block_on(service.stop());
     drop(runtime);
@@ -477,6 +484,9 @@ pub enum Label {
     Flood = 3,
     /// Under the flood, after a public node was killed (`--counter-nodes`).
     AfterKill = 4,
+    /// Under a flood whose client runs at normal priority (`--isolation`; `Flood` is then the
+    /// flood from a client at the lowest priority).
+    FloodAtNormalPriority = 5,
 }
 
 /// What every load task shares.
@@ -492,7 +502,7 @@ pub struct Ctx {
     pub people: People,
     label: AtomicU8,
     /// Sale round trips by label.
-    sale_latency: [SharedSamples; 5],
+    sale_latency: [SharedSamples; 6],
     /// Counter answers by outcome (`sold`, refusal codes, `http_400`…).
     outcomes: Mutex<BTreeMap<String, u64>>,
     pub server_errors: AtomicU64,
@@ -503,12 +513,32 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Clerks sell at `counter` and map apps read at `public`, with the seeded API key.
+    fn new(counter: SocketAddr, public: SocketAddr, seeded: &Seeded, truth: Truth, progress: Progress) -> Self {
+        Self {
+            counter,
+            public,
+            api_key: seeded.api_key.clone(),
+            sites: seeded.directory_len,
+            truth,
+            people: People::default(),
+            label: AtomicU8::new(Label::None as u8),
+            sale_latency: Default::default(),
+            outcomes: Mutex::new(BTreeMap::new()),
+            server_errors: AtomicU64::new(0),
+            transport_errors: AtomicU64::new(0),
+            acknowledged_sales: AtomicU64::new(0),
+            progress,
+        }
+    }
+
     pub fn label(&self) -> Label {
         match self.label.load(Ordering::Relaxed) {
             1 => Label::Morning,
             2 => Label::Quiet,
             3 => Label::Flood,
             4 => Label::AfterKill,
+            5 => Label::FloodAtNormalPriority,
             _ => Label::None,
         }
     }
@@ -605,7 +635,8 @@ async fn drive(
     ctx.progress.step("auditing the database");
     report.server_errors = ctx.server_errors.load(Ordering::Relaxed);
     report.transport_errors = ctx.transport_errors.load(Ordering::Relaxed);
-    report.integrity = audit(config, &clerks, &probe, ctx.acknowledged_sales.load(Ordering::Relaxed)).await?;
+    report.integrity =
+        audit(config, clerks.iter().chain([&probe]), ctx.acknowledged_sales.load(Ordering::Relaxed)).await?;
 
     ctx.progress.step("timing storesByGeo on boards of several sizes");
     let sizes = opts.board_sizes.clone();
@@ -628,14 +659,32 @@ pub struct Integrity {
     pub database: Findings,
 }
 
-async fn audit(
+impl Integrity {
+    /// Lost writes and broken invariants, in words.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let recorded = u64::try_from(self.database.recorded_sales).unwrap_or(0);
+        if recorded != self.acknowledged_sales {
+            problems.push(format!("{} sales acknowledged, {recorded} recorded", self.acknowledged_sales));
+        }
+        if self.database.over_quota > 0 {
+            problems.push(format!("{} person-weeks over the quota", self.database.over_quota));
+        }
+        if self.database.stock_mismatches > 0 {
+            problems.push(format!("{} sites whose stock differs from the ledger", self.database.stock_mismatches));
+        }
+        problems
+    }
+}
+
+/// Audits the sites of `sessions` and every person's quota.
+async fn audit<'a>(
     config: &Config,
-    clerks: &[clerk::Session],
-    probe: &clerk::Session,
+    sessions: impl IntoIterator<Item = &'a clerk::Session>,
     acknowledged_sales: u64,
 ) -> anyhow::Result<Integrity> {
     let config = config.clone();
-    let site_ids: Vec<i64> = clerks.iter().chain([probe]).map(|c| c.site.site_id).collect();
+    let site_ids: Vec<i64> = sessions.into_iter().map(|c| c.site.site_id).collect();
     tokio::task::spawn_blocking(move || {
         let (mut conn, _) = maskportal::cli::connect(&config)?;
         let database = integrity::audit(&mut conn, &site_ids, WEEKLY_QUOTA)?;
