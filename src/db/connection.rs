@@ -182,8 +182,7 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
         .build(ConnectionManager::new(url.clone()))?;
-    let threads = DbThreads::start(usize::try_from(max_size).unwrap_or(1))
-        .map_err(DbError::Threads)?;
+    let threads = DbThreads::start(usize::try_from(max_size).unwrap_or(1)).map_err(DbError::Threads)?;
     Ok(Pool { connections, threads })
 }
 

@@ -33,7 +33,11 @@ pub struct CounterFirst {
 
 impl Default for CounterFirst {
     fn default() -> Self {
-        Self { counter_requests: AtomicUsize::new(0), counter_idle: Notify::new(), public_lane: Semaphore::new(1) }
+        Self {
+            counter_requests: AtomicUsize::new(0),
+            counter_idle: Notify::new(),
+            public_lane: Semaphore::new(1),
+        }
     }
 }
 

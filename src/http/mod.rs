@@ -15,8 +15,8 @@ pub mod rate_limit;
 pub mod server;
 pub mod slow_clients;
 pub mod state;
-pub mod steering;
 pub mod static_page;
+pub mod steering;
 pub mod telemetry;
 pub mod views;
 

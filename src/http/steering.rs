@@ -5,7 +5,6 @@
 //! process's priority, whose run queues no flood fills. Both serve the whole route table, so a
 //! connection that later mixes requests is still answered; steering decides only who serves it.
 
-use std::any::Any;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::rc::Rc;
@@ -76,13 +75,20 @@ pub fn serve_steered(
         .run())
 }
 
-async fn steer<S>(stream: TcpStream, public: Rc<S>, counter: CounterThreads, head_timeout: Duration) -> Result<(), ()>
+async fn steer<S>(
+    stream: TcpStream,
+    public: Rc<S>,
+    counter: CounterThreads,
+    head_timeout: Duration,
+) -> Result<(), ()>
 where
     S: Service<TcpStream, Response = ()>,
 {
     let mut head = [0u8; 24];
     // A client that sends nothing in time is dropped, as a silent one would be by the server.
-    let Ok(Ok(read)) = tokio::time::timeout(head_timeout, stream.peek(&mut head)).await else { return Ok(()) };
+    let Ok(Ok(read)) = tokio::time::timeout(head_timeout, stream.peek(&mut head)).await else {
+        return Ok(());
+    };
     if opens_with_open_api_read(&head[..read]) {
         let _ = public.call(stream).await;
     } else {
@@ -106,7 +112,13 @@ impl HttpFactory {
     fn build<F, Fut>(
         &self,
         stopping: F,
-    ) -> impl ServiceFactory<TcpStream, Config = (), Response = (), Error = actix_http::error::DispatchError, InitError = ()>
+    ) -> impl ServiceFactory<
+        TcpStream,
+        Config = (),
+        Response = (),
+        Error = actix_http::error::DispatchError,
+        InitError = (),
+    >
     where
         F: Fn() -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
@@ -120,7 +132,7 @@ impl HttpFactory {
             .client_disconnect_timeout(DISCONNECT_TIMEOUT)
             .local_addr(self.local_addr)
             .graceful_shutdown_signal(stopping)
-            .on_connect_ext(move |io: &TcpStream, data| caps.on_connect(io as &dyn Any, data))
+            .on_connect_ext(move |io: &TcpStream, data| caps.on_connect(io, data))
             .finish(actix_service::map_config(application, |()| AppConfig::default()))
             .tcp()
     }

@@ -299,3 +299,41 @@ async fn sigterm_ends_open_event_streams_cleanly_and_the_service_exits_at_once()
     .await;
     assert!(matches!(rest, Ok(Ok(()))), "{rest:?}");
 }
+
+/// Reads one answer (head and `content-length` body) from a keep-alive connection.
+async fn one_answer(stream: &mut TcpStream) -> String {
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let n = tokio::time::timeout(PROMPTLY, stream.read(&mut buffer)).await.expect("an answer").unwrap();
+        assert!(n > 0, "the connection closed mid-answer: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&buffer[..n]);
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let Some(end) = text.find("\r\n\r\n") else { continue };
+        let length = text[..end]
+            .lines()
+            .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        if answer.len() >= end + 4 + length {
+            return text;
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_connection_may_mix_map_app_reads_and_counter_requests_whichever_comes_first() {
+    let app = spawn(&[]).await;
+    let read = "GET /v2/stores HTTP/1.1\r\nhost: test\r\n\r\n";
+    let portal = "GET /portal/v1/stock HTTP/1.1\r\nhost: test\r\n\r\n";
+    // Steered by its first request to the map apps' workers, or to the counter's threads.
+    for order in [[read, portal, read], [portal, read, portal]] {
+        let mut stream = TcpStream::connect(host_of(&app.address)).await.unwrap();
+        for request in order {
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let answer = one_answer(&mut stream).await;
+            let expected = if request == read { "HTTP/1.1 200" } else { "HTTP/1.1 401" };
+            assert!(answer.starts_with(expected), "{request:?} answered {answer}");
+        }
+    }
+}

@@ -196,7 +196,7 @@ impl Launcher {
         Ok(Self {
             bin: binary(opts)?,
             database_url: database_url.to_owned(),
-            logs: std::env::var("SIMX_LOGDIR").map(PathBuf::from).unwrap_or(logs.to_owned()),
+            logs: logs.to_owned(),
             jwt: Alphanumeric.sample_string(&mut rng, 48),
             id_key: Alphanumeric.sample_string(&mut rng, 48),
             clock: launch_morning().to_rfc3339(),
@@ -211,9 +211,6 @@ impl Launcher {
         for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("MASKPORTAL_")) {
             command.env_remove(name);
         }
-        for (k, v) in std::env::vars().filter(|(k, _)| k.starts_with("SIMX_")) {
-            command.env(&k[5..], v);
-        }
         let child = command
             .args(["serve", "--role", role])
             .env("DATABASE_URL", &self.database_url)
@@ -222,8 +219,7 @@ impl Launcher {
             .env("MASKPORTAL_ID_KEY", &self.id_key)
             .env("MASKPORTAL_CLOCK", &self.clock)
             .env("MASKPORTAL_LOOKUPS_PER_MINUTE", "100000")
-            .env("RUST_LOG", std::env::var("SIMX_LOG").unwrap_or("warn".into()))
-            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -250,7 +246,9 @@ impl Launcher {
 
     pub async fn all_ready(&self, nodes: &Nodes) -> anyhow::Result<()> {
         for node in nodes.counters.iter().chain(&nodes.publics) {
-            ready(&node.addr).await.with_context(|| format!("see the node logs in {}", self.logs.display()))?;
+            ready(&node.addr)
+                .await
+                .with_context(|| format!("see the node logs in {}", self.logs.display()))?;
         }
         Ok(())
     }
@@ -517,9 +515,12 @@ pub fn run(opts: &Opts, vars: &HashMap<String, String>) -> anyhow::Result<Cluste
             reader.await?;
         }
         ctx.progress.step("auditing the database");
-        let integrity =
-            audit(&config, clerks.iter().chain([&probe_session]), ctx.acknowledged_sales.load(Ordering::Relaxed))
-                .await?;
+        let integrity = audit(
+            &config,
+            clerks.iter().chain([&probe_session]),
+            ctx.acknowledged_sales.load(Ordering::Relaxed),
+        )
+        .await?;
         drop(nodes);
 
         let mut report = ClusterReport {

@@ -1,6 +1,6 @@
 //! `--isolation`: how much a saturating open-API read flood slows the counter on one machine,
-//! with the real binary in its default configuration: one `maskportal serve` process on SQLite,
-//! or on PostgreSQL a counter node and a public node side by side. Clerks serve buyers at the
+//! with the real binary in its default configuration: one `maskportal serve` process, or with
+//! `--split-nodes` a counter node and a public node side by side. Clerks serve buyers at the
 //! counter throughout; in alternating rounds nothing else happens (quiet), or a separate flood
 //! process reads storesByGeo back to back on `--read-concurrency` connections, either at the
 //! lowest CPU priority (nice 19, as if it ran on another machine) or at normal priority.
@@ -48,7 +48,7 @@ fn kind_name(label: Label) -> &'static str {
 /// The figures of an isolation run.
 #[derive(Debug, Default, Serialize)]
 pub struct IsolationReport {
-    /// What served: `one process` (SQLite) or `a counter node and a public node` (PostgreSQL).
+    /// What served: one `serve` process, or a counter node and a public node (`--split-nodes`).
     pub service: &'static str,
     pub backend: &'static str,
     pub sites: usize,
@@ -84,10 +84,13 @@ impl IsolationReport {
                 format!("{:.2} / {:.2} / {:.1} ({} samples)", s.p50_ms, s.p99_ms, s.max_ms, s.count)
             });
             let ratio = match (self.p99(kind), self.p99("quiet")) {
-                (Some(flood), Some(quiet)) if label != Label::Quiet => format!(" → p99 {:.2}× quiet", flood / quiet),
+                (Some(flood), Some(quiet)) if label != Label::Quiet => {
+                    format!(" → p99 {:.2}× quiet", flood / quiet)
+                }
                 _ => String::new(),
             };
-            let reads = self.reads_per_second.get(kind).map_or(String::new(), |r| format!(", {r:.0} reads/s"));
+            let reads =
+                self.reads_per_second.get(kind).map_or(String::new(), |r| format!(", {r:.0} reads/s"));
             format!("  {}: {summary}{ratio}{reads}", kind.replace('_', " "))
         };
         let i = &self.integrity;
@@ -248,8 +251,7 @@ pub fn run(opts: &Opts, vars: &std::collections::HashMap<String, String>) -> any
     let runtime = load_runtime()?;
     let mut report = runtime.block_on(async {
         let launcher = Launcher::new(opts, &scratch.url_text, scratch.dir.path())?;
-        // Both roles on one machine on PostgreSQL; on SQLite the default: one process.
-        let (nodes, service) = if postgres {
+        let (nodes, service) = if opts.split_nodes {
             (launcher.start(1, 1).await?, "a counter node and a public node")
         } else {
             progress.step("starting maskportal serve");
@@ -285,9 +287,7 @@ pub fn run(opts: &Opts, vars: &std::collections::HashMap<String, String>) -> any
             let round_end = Instant::now() + round;
             tokio::time::sleep(warm_up(round)).await;
             ctx.set_label(label);
-            eprintln!("ROUND {} {}", kind_name(label), chrono::Utc::now().to_rfc3339());
             tokio::time::sleep_until(round_end.into()).await;
-            eprintln!("ROUNDEND {} {}", kind_name(label), chrono::Utc::now().to_rfc3339());
             ctx.set_label(Label::None);
             if let Some(child) = flood {
                 let count = flood_count(child).await?;

@@ -111,11 +111,11 @@ pub struct Opts {
     /// The `maskportal` binary the nodes run; by default the one beside this executable.
     #[arg(long)]
     pub maskportal_bin: Option<PathBuf>,
-    /// Start the real binary in its default configuration (one process on SQLite; on
-    /// `--database` PostgreSQL a counter node and a public node) and time the counter's sales
-    /// quiet and under a storesByGeo flood of `--read-concurrency` connections from a separate
-    /// process at nice 19 and at normal priority, in alternating rounds over `--seconds`.
-    #[arg(long, conflicts_with_all = ["counter_nodes", "split_nodes"])]
+    /// Start the real binary in its default configuration (one `serve` process; with
+    /// `--split-nodes`, a counter node and a public node) and time the counter's sales quiet and
+    /// under a storesByGeo flood of `--read-concurrency` connections from a separate process at
+    /// nice 19 and at normal priority, in alternating rounds over `--seconds`.
+    #[arg(long, conflicts_with = "counter_nodes")]
     pub isolation: bool,
     /// Only flood this address's storesByGeo for `--seconds` and print the count (the flood
     /// process of `--isolation`).
@@ -514,7 +514,13 @@ pub struct Ctx {
 
 impl Ctx {
     /// Clerks sell at `counter` and map apps read at `public`, with the seeded API key.
-    fn new(counter: SocketAddr, public: SocketAddr, seeded: &Seeded, truth: Truth, progress: Progress) -> Self {
+    fn new(
+        counter: SocketAddr,
+        public: SocketAddr,
+        seeded: &Seeded,
+        truth: Truth,
+        progress: Progress,
+    ) -> Self {
         Self {
             counter,
             public,
@@ -671,7 +677,10 @@ impl Integrity {
             problems.push(format!("{} person-weeks over the quota", self.database.over_quota));
         }
         if self.database.stock_mismatches > 0 {
-            problems.push(format!("{} sites whose stock differs from the ledger", self.database.stock_mismatches));
+            problems.push(format!(
+                "{} sites whose stock differs from the ledger",
+                self.database.stock_mismatches
+            ));
         }
         problems
     }
